@@ -1,0 +1,2 @@
+// CIDN2: the system's libidn2 headers, for Swift.
+#include <idn2.h>

@@ -1,0 +1,2 @@
+// CPSL: the system's libpsl headers, for Swift.
+#include <libpsl.h>

@@ -1,0 +1,128 @@
+// Check and state writes: a check, the transition it causes and the new state in one transaction; history; pruning.
+import Foundation
+import GRDB
+import VerifierCore
+
+extension Store {
+    /// Stores a finished check with the state it leads to. The check row, the transition (if any),
+    /// the domain's new state and its records' last outcomes are committed together or not at all.
+    /// Returns the check's id, or nil when the domain was deleted while the check ran.
+    @discardableResult
+    public func recordCheck(domainID: UUID, result: CheckResult, update: StateUpdate) throws(StoreError) -> Int64? {
+        let id = domainID.uuidString.lowercased()
+        let recordsJSON = try StoreJSON.encode(result.records)
+        let diagnosticsJSON = try StoreJSON.encode(result.allDiagnostics)
+        let domainDiagnosticsJSON = try StoreJSON.encode(result.diagnostics)
+        return try write("storing a check of \(domainID)") { db -> Int64? in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM domains WHERE id = ?", arguments: [id]) != nil else { return nil }
+            try db.execute(sql: """
+                INSERT INTO checks (domain_id, started_at, duration_ms, reason, verdict, records, diagnostics)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [id, result.startedAt.millis, Int64((result.duration * 1000).rounded()),
+                                 result.reason.rawValue, result.summary.verdict.rawValue, recordsJSON, domainDiagnosticsJSON])
+            let checkID = db.lastInsertedRowID
+            if let transition = update.transition {
+                try Self.insertTransition(transition, domainID: id, at: update.at, checkID: checkID, db)
+            }
+            try Self.updateState(update, domainID: id, diagnosticsJSON: diagnosticsJSON, db)
+            for judgement in result.records {
+                try db.execute(sql: """
+                    UPDATE records SET last_outcome = ?, observed = ?, detail = ?, last_checked_at = ?
+                    WHERE domain_id = ? AND kind = ?
+                    """, arguments: [judgement.outcome.rawValue, try StoreJSON.encode(judgement.observed), judgement.detail,
+                                     update.at.millis, id, judgement.kind.rawValue])
+            }
+            return checkID
+        }
+    }
+
+    /// Stores a state change that no check caused (verify requested, a new schedule), with its
+    /// transition, and the audit entry when an operator caused it. Returns false for an unknown domain.
+    @discardableResult
+    public func applyUpdate(domainID: UUID, update: StateUpdate, audit: AuditEntry? = nil) throws(StoreError) -> Bool {
+        let id = domainID.uuidString.lowercased()
+        return try write("updating the state of \(domainID)") { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM domains WHERE id = ?", arguments: [id]) != nil else { return false }
+            if let transition = update.transition {
+                try Self.insertTransition(transition, domainID: id, at: update.at, checkID: nil, db)
+            }
+            try Self.updateState(update, domainID: id, diagnosticsJSON: nil, db)
+            if let audit { try Self.insertAudit(audit, db) }
+            return true
+        }
+    }
+
+    /// A domain's history, newest first: its transitions and checks merged, `limit` entries after `before`.
+    public func history(domainID: UUID, limit: Int, before: HistoryCursor? = nil) throws(StoreError) -> Page<HistoryEntry> {
+        let id = domainID.uuidString.lowercased()
+        return try read("reading the history of \(domainID)") { db in
+            // Each side fetches enough to fill the page on its own; the merge keeps the newest.
+            let bound = before?.at.millis ?? Int64.max
+            let transitions = try Row.fetchAll(db, sql: """
+                SELECT * FROM transitions WHERE domain_id = ? AND at <= ? ORDER BY at DESC, id DESC LIMIT ?
+                """, arguments: [id, bound, limit + 1 + (before == nil ? 0 : 64)]).map { HistoryEntry.transition(try Self.transition(from: $0)) }
+            let checks = try Row.fetchAll(db, sql: """
+                SELECT * FROM checks WHERE domain_id = ? AND started_at <= ? ORDER BY started_at DESC, id DESC LIMIT ?
+                """, arguments: [id, bound, limit + 1 + (before == nil ? 0 : 64)]).map { HistoryEntry.check(try Self.check(from: $0)) }
+            var merged = (transitions + checks).sorted { $0.cursor < $1.cursor }
+            if let before { merged = merged.filter { before < $0.cursor } }
+            return Page(items: Array(merged.prefix(limit)), hasMore: merged.count > limit)
+        }
+    }
+
+    /// Every transition of a domain, oldest first.
+    public func transitions(domainID: UUID) throws(StoreError) -> [TransitionEntry] {
+        try read("reading the transitions of \(domainID)") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM transitions WHERE domain_id = ? ORDER BY id",
+                             arguments: [domainID.uuidString.lowercased()]).map(Self.transition(from:))
+        }
+    }
+
+    /// Deletes check rows older than `cutoff` that no transition points to, `batchSize` rows per
+    /// transaction so that checks keep being written in between. Returns how many were deleted.
+    @discardableResult
+    public func prune(olderThan cutoff: Date, batchSize: Int = 5000) throws(StoreError) -> Int {
+        var total = 0
+        while true {
+            let deleted = try write("pruning checks older than \(cutoff)") { db -> Int in
+                try db.execute(sql: """
+                    DELETE FROM checks WHERE id IN (
+                        SELECT id FROM checks WHERE started_at < ?
+                        AND NOT EXISTS (SELECT 1 FROM transitions WHERE transitions.check_id = checks.id)
+                        LIMIT ?)
+                    """, arguments: [cutoff.millis, batchSize])
+                return db.changesCount
+            }
+            total += deleted
+            if deleted < batchSize { return total }
+        }
+    }
+
+    /// How many check rows are stored (all domains).
+    public func checkCount() throws(StoreError) -> Int {
+        try read("counting checks") { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM checks") ?? 0 }
+    }
+
+    static func insertTransition(_ change: StatusChange, domainID: String, at: Date, checkID: Int64?, _ db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO transitions (domain_id, at, from_status, to_status, reason, check_id) VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [domainID, at.millis, change.from.rawValue, change.to.rawValue, change.reason, checkID])
+    }
+
+    static func updateState(_ update: StateUpdate, domainID: String, diagnosticsJSON: String?, _ db: Database) throws {
+        let state = update.state
+        try db.execute(sql: """
+            UPDATE domains SET status = ?, window_started_at = ?, deadline_at = ?, first_miss_at = ?, dns_error_since = ?,
+                last_checked_at = ?, last_matched_at = ?, verified_at = ?, checks_in_window = ?,
+                next_check_at = ?, next_check_reason = ?, diagnostics = COALESCE(?, diagnostics), updated_at = ?
+            WHERE id = ?
+            """, arguments: [state.status.rawValue, state.windowStartedAt?.millis, state.deadlineAt?.millis,
+                             state.firstMissAt?.millis, state.dnsErrorSince?.millis, state.lastCheckedAt?.millis,
+                             state.lastMatchedAt?.millis, state.verifiedAt?.millis, state.checksInWindow,
+                             update.nextCheck?.at.millis, update.nextCheck?.reason.rawValue, diagnosticsJSON,
+                             update.at.millis, domainID])
+        guard db.changesCount == 1 else {
+            throw StoreError(.other, "the domain \(domainID) disappeared while its state was written")
+        }
+    }
+}

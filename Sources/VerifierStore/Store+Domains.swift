@@ -1,0 +1,141 @@
+// Domain writes and reads: create, find, list, change tracking, delete, and the private key.
+import Foundation
+import GRDB
+import VerifierCore
+
+extension Store {
+    /// Creates a domain with its records and key, and audits it, in one transaction.
+    /// A second domain with the same name is refused with `.conflict`.
+    public func createDomain(_ new: NewDomain, audit: AuditEntry) throws(StoreError) -> Domain {
+        let now = new.createdAt.millis
+        do {
+            try pool.write { db in
+                try db.execute(sql: """
+                    INSERT INTO domains (id, name, region, custom_return_path, open_tracking, click_tracking,
+                        dkim_selector, dkim_key_bits, dkim_public_key, status, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'not_started', ?, ?)
+                    """, arguments: [new.id.uuidString.lowercased(), new.name, new.region, new.customReturnPath,
+                                     new.openTracking, new.clickTracking, new.dkimSelector, new.dkimKeyBits,
+                                     new.dkimPublicKey, now, now])
+                try db.execute(sql: "INSERT INTO dkim_keys (domain_id, private_key_pem) VALUES (?, ?)",
+                               arguments: [new.id.uuidString.lowercased(), new.dkimPrivateKeyPEM])
+                for record in new.records {
+                    try db.execute(sql: """
+                        INSERT INTO records (domain_id, kind, name, fqdn, value, priority) VALUES (?, ?, ?, ?, ?, ?)
+                        """, arguments: [new.id.uuidString.lowercased(), record.kind.rawValue, record.name, record.fqdn,
+                                         record.value, record.priority.map { Int($0) }])
+                }
+                try Self.insertAudit(audit, db)
+            }
+        } catch {
+            let wrapped = StoreError.wrap(error, "creating the domain \(new.name)")
+            if wrapped.kind == .conflict {
+                throw StoreError(.conflict, "a domain named \(new.name) already exists")
+            }
+            throw wrapped
+        }
+        guard let created = try domain(id: new.id) else {
+            throw StoreError(.other, "the domain \(new.name) vanished right after it was created")
+        }
+        return created
+    }
+
+    /// The domain with this id, with its records.
+    public func domain(id: UUID) throws(StoreError) -> Domain? {
+        try read("reading the domain \(id)") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM domains WHERE id = ?", arguments: [id.uuidString.lowercased()])
+                .map { try Self.domain(from: $0, db) }
+        }
+    }
+
+    /// The domain named `name` (an A-label, lower case).
+    public func domain(name: String) throws(StoreError) -> Domain? {
+        try read("reading the domain \(name)") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM domains WHERE name = ?", arguments: [name])
+                .map { try Self.domain(from: $0, db) }
+        }
+    }
+
+    /// A page of domains ordered by id, after the id `after`, optionally of one status.
+    /// List items carry their records too; the API decides what to show.
+    public func listDomains(limit: Int, after: UUID? = nil, status: DomainStatus? = nil) throws(StoreError) -> Page<Domain> {
+        try read("listing domains") { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let after {
+                conditions.append("id > ?")
+                _ = arguments.append(contentsOf: [after.uuidString.lowercased()])
+            }
+            if let status {
+                conditions.append("status = ?")
+                _ = arguments.append(contentsOf: [status.rawValue])
+            }
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            _ = arguments.append(contentsOf: [limit + 1])
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM domains \(filter) ORDER BY id LIMIT ?", arguments: arguments)
+            let domains = try rows.prefix(limit).map { try Self.domain(from: $0, db) }
+            return Page(items: domains, hasMore: rows.count > limit)
+        }
+    }
+
+    /// Changes the tracking flags (nil leaves one as it is), audited.
+    public func updateTracking(id: UUID, openTracking: Bool?, clickTracking: Bool?, audit: AuditEntry) throws(StoreError) -> Domain? {
+        let found = try write("updating the domain \(id)") { db -> Bool in
+            try db.execute(sql: """
+                UPDATE domains SET open_tracking = COALESCE(?, open_tracking), click_tracking = COALESCE(?, click_tracking),
+                    updated_at = ? WHERE id = ?
+                """, arguments: [openTracking, clickTracking, audit.at.millis, id.uuidString.lowercased()])
+            guard db.changesCount == 1 else { return false }
+            try Self.insertAudit(audit, db)
+            return true
+        }
+        return found ? try domain(id: id) : nil
+    }
+
+    /// Deletes a domain with its records, key, checks and transitions; the audit log keeps the deletion.
+    /// Returns false when there was no such domain.
+    public func deleteDomain(id: UUID, audit: AuditEntry) throws(StoreError) -> Bool {
+        try write("deleting the domain \(id)") { db in
+            // Transitions point at checks: remove them first so the checks can go.
+            try db.execute(sql: "DELETE FROM transitions WHERE domain_id = ?", arguments: [id.uuidString.lowercased()])
+            try db.execute(sql: "DELETE FROM domains WHERE id = ?", arguments: [id.uuidString.lowercased()])
+            guard db.changesCount == 1 else { return false }
+            try Self.insertAudit(audit, db)
+            return true
+        }
+    }
+
+    /// The PEM private key of a domain's DKIM key, for the signing MTA. Audited by the caller's entry.
+    public func dkimPrivateKey(id: UUID, audit: AuditEntry) throws(StoreError) -> String? {
+        try write("reading the DKIM key of \(id)") { db in
+            guard let pem = try String.fetchOne(db, sql: "SELECT private_key_pem FROM dkim_keys WHERE domain_id = ?",
+                                                arguments: [id.uuidString.lowercased()]) else { return nil }
+            try Self.insertAudit(audit, db)
+            return pem
+        }
+    }
+
+    /// How many domains are in each status (every status present, zero included).
+    public func countsByStatus() throws(StoreError) -> [DomainStatus: Int] {
+        try read("counting domains") { db in
+            var counts = Dictionary(uniqueKeysWithValues: DomainStatus.allCases.map { ($0, 0) })
+            for row in try Row.fetchAll(db, sql: "SELECT status, count(*) AS n FROM domains GROUP BY status") {
+                if let status = DomainStatus(rawValue: row["status"]) { counts[status] = row["n"] }
+            }
+            return counts
+        }
+    }
+
+    /// Every domain with a next check, soonest first: what the scheduler loads at start-up.
+    public func scheduledDomains() throws(StoreError) -> [ScheduledDomain] {
+        try read("loading the schedule") { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, next_check_at, next_check_reason FROM domains WHERE next_check_at IS NOT NULL ORDER BY next_check_at
+                """).compactMap { row in
+                guard let id = UUID(uuidString: row["id"]) else { return nil }
+                let reason = CheckReason(rawValue: row["next_check_reason"] ?? "") ?? .scheduled
+                return ScheduledDomain(id: id, due: DueCheck(at: Date(millis: row["next_check_at"]), reason: reason))
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+// The SQLite store (GRDB, WAL): opening, locking and migrating, and one write method per use case.
+import Foundation
+import GRDB
+import VerifierCore
+
+/// The daemon's database. Each write method runs one transaction that keeps the invariants: a status
+/// change is committed together with the state it produces, or not at all.
+public final class Store: Sendable {
+    public let path: String
+    let pool: DatabasePool
+    private let lock: StoreLock
+
+    /// Opens (creating if needed, mode 0600) the database at `path`, takes its lock and migrates it.
+    /// Refuses, saying why, when another process holds it, when it is damaged, or when it is read-only.
+    public init(path: String) throws(StoreError) {
+        self.path = path
+        lock = try StoreLock(databasePath: path)
+        // The database holds private keys: create it 0600 before SQLite does (SQLite gives its -wal
+        // and -shm files the main file's mode).
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        if fd < 0 {
+            let code = errno
+            throw StoreError(code == EROFS || code == EACCES ? .readOnly : .other,
+                             "cannot open the database \(path): \(String(cString: strerror(code)))")
+        }
+        Glibc.close(fd)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.label = "domain-verifier"
+        configuration.prepareDatabase { db in
+            // FULL: a commit survives power loss, not only a crash of the daemon.
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try pool.read { db in
+                let result = try String.fetchOne(db, sql: "PRAGMA quick_check")
+                if result != "ok" {
+                    throw StoreError(.corrupt, "the database \(path) failed its integrity check: \(result ?? "no answer")")
+                }
+            }
+            try StoreSchema.migrator.migrate(pool)
+        } catch let error as StoreError {
+            throw StoreError(error.kind, error.message)
+        } catch {
+            let wrapped = StoreError.wrap(error, "opening the database \(path)")
+            throw wrapped
+        }
+    }
+
+    /// Closes the database cleanly (WAL checkpointed) and releases the lock.
+    public func close() throws(StoreError) {
+        do {
+            try pool.writeWithoutTransaction { db in
+                try db.checkpoint(.truncate)
+            }
+            try pool.close()
+        } catch {
+            throw StoreError.wrap(error, "closing the database \(path)")
+        }
+        lock.release()
+    }
+
+    /// Runs `body` in a write transaction, wrapping errors with the operation's name.
+    func write<T>(_ operation: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try pool.write(body)
+        } catch {
+            throw StoreError.wrap(error, operation)
+        }
+    }
+
+    /// Runs `body` on a read connection (never blocked by the writer in WAL mode).
+    func read<T>(_ operation: String, _ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try pool.read(body)
+        } catch {
+            throw StoreError.wrap(error, operation)
+        }
+    }
+}
+
+/// An exclusive lock on `<database>.lock`, so that two daemons never share a database.
+final class StoreLock: Sendable {
+    private let fd: Int32
+
+    init(databasePath: String) throws(StoreError) {
+        let path = databasePath + ".lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            let code = errno
+            throw StoreError(code == EROFS || code == EACCES ? .readOnly : .other,
+                             "cannot open the lock file \(path): \(String(cString: strerror(code)))")
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+            Glibc.close(fd)
+            throw StoreError(.locked, "the database \(databasePath) is in use by another process\(holder.map { $0.isEmpty ? "" : " (pid \($0))" } ?? ""); stop it first")
+        }
+        ftruncate(fd, 0)
+        let pid = "\(getpid())\n"
+        _ = pid.withCString { write(fd, $0, strlen($0)) }
+        self.fd = fd
+    }
+
+    func release() {
+        flock(fd, LOCK_UN)
+    }
+
+    deinit {
+        Glibc.close(fd)
+    }
+}

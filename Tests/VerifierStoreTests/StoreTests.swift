@@ -1,0 +1,290 @@
+// The store on a real SQLite file: every write, then the file reopened; atomicity; pruning; locking.
+import Foundation
+import GRDB
+import Testing
+import TestSupport
+import VerifierCore
+@testable import VerifierStore
+
+@Suite struct StoreTests {
+    @Test func createdDomain_survivesReopen() throws {
+        let fixture = try StoreFixture()
+        let created = try fixture.addDomain("example.com")
+        try fixture.reopen()
+        let reread = try #require(try fixture.store.domain(id: created.id))
+        #expect(reread == created)
+        #expect(reread.status == .notStarted)
+        #expect(reread.records.map(\.spec.kind) == [.dkim, .spfMX, .spfTXT, .dmarc])
+        #expect(reread.records[1].spec.priority == 10)
+        #expect(try fixture.store.domain(name: "example.com")?.id == created.id)
+    }
+
+    @Test func secondDomainWithTheSameName_isAConflict() throws {
+        let fixture = try StoreFixture()
+        _ = try fixture.addDomain("example.com")
+        #expect {
+            _ = try fixture.addDomain("example.com")
+        } throws: { error in
+            (error as? StoreError)?.kind == .conflict && "\(error)".contains("example.com already exists")
+        }
+        #expect(try fixture.store.listDomains(limit: 10).items.count == 1)
+    }
+
+    @Test func databaseFiles_areReadableByTheOwnerOnly() throws {
+        let old = umask(0o022)
+        defer { umask(old) }
+        let fixture = try StoreFixture()
+        _ = try fixture.addDomain("example.com")
+        for suffix in ["", "-wal", "-shm", ".lock"] {
+            let attributes = try FileManager.default.attributesOfItem(atPath: fixture.path + suffix)
+            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600, "\(suffix)")
+        }
+    }
+
+    @Test func checkWithTransition_isStoredWithItsState_andSurvivesReopen() throws {
+        let fixture = try StoreFixture()
+        let id = try fixture.addDomain("example.com").id
+        try fixture.store.step(id, .verifyRequested, at: t0)
+        let at = t0 + 2
+        let step = try fixture.store.step(id, .checkCompleted(check(at: at, .match).summary), at: at, check: check(at: at, .match))
+        #expect(step.state.status == .verified)
+        try fixture.reopen()
+        let domain = try #require(try fixture.store.domain(id: id))
+        #expect(domain.status == .verified)
+        #expect(domain.state.verifiedAt == at)
+        #expect(domain.state.lastCheckedAt == at)
+        #expect(domain.nextCheck?.reason == .scheduled)
+        #expect(domain.records.allSatisfy { $0.lastOutcome == .match && $0.status(domain: .verified) == .verified })
+        let transitions = try fixture.store.transitions(domainID: id)
+        #expect(transitions.map(\.to) == [.pending, .verified])
+        #expect(transitions[0].checkID == nil)
+        let checkID = try #require(transitions[1].checkID)
+        let history = try fixture.store.history(domainID: id, limit: 10).items
+        guard case let .check(stored) = history.first(where: { if case .check = $0 { true } else { false } }) else {
+            Issue.record("no check in the history")
+            return
+        }
+        #expect(stored.id == checkID)
+        #expect(stored.result.records == check(at: at, .match).records)
+        #expect(stored.verdict == .allMatch)
+    }
+
+    @Test func failureBetweenTransitionAndState_leavesNeither() throws {
+        let fixture = try StoreFixture()
+        let id = try fixture.addDomain("example.com").id
+        try fixture.store.step(id, .verifyRequested, at: t0)
+        // Inject a failure at the state update, after the check and transition rows are written.
+        try fixture.store.pool.write { db in
+            try db.execute(sql: """
+                CREATE TRIGGER injected_failure BEFORE UPDATE OF status ON domains
+                BEGIN SELECT RAISE(ABORT, 'injected failure'); END
+                """)
+        }
+        let at = t0 + 2
+        #expect(throws: StoreError.self) {
+            try fixture.store.step(id, .checkCompleted(check(at: at, .match).summary), at: at, check: check(at: at, .match))
+        }
+        try fixture.store.pool.write { db in try db.execute(sql: "DROP TRIGGER injected_failure") }
+        try fixture.reopen()
+        #expect(try fixture.store.domain(id: id)?.status == .pending)
+        #expect(try fixture.store.transitions(domainID: id).map(\.to) == [.pending])
+        #expect(try fixture.store.checkCount() == 0)
+        #expect(try fixture.store.domain(id: id)?.records.allSatisfy { $0.lastOutcome == nil } == true)
+    }
+
+    @Test func checkOfADeletedDomain_isDropped() throws {
+        let fixture = try StoreFixture()
+        let id = try fixture.addDomain("example.com").id
+        #expect(try fixture.store.deleteDomain(id: id, audit: AuditEntry(at: t0, peerUID: 0, peerPID: 1, action: "domain.delete")))
+        let update = StateUpdate(state: VerificationState(status: .pending), transition: nil, nextCheck: nil, at: t0)
+        #expect(try fixture.store.recordCheck(domainID: id, result: check(at: t0, .match), update: update) == nil)
+        #expect(try fixture.store.checkCount() == 0)
+    }
+
+    @Test func deletingADomain_removesItsHistory_butTheAuditLogKeepsIt() throws {
+        let fixture = try StoreFixture()
+        let id = try fixture.addDomain("example.com").id
+        try fixture.store.step(id, .verifyRequested, at: t0)
+        try fixture.store.step(id, .checkCompleted(check(at: t0 + 1, .noHost).summary), at: t0 + 1, check: check(at: t0 + 1, .noHost))
+        let deleted = try fixture.store.deleteDomain(id: id, audit: AuditEntry(at: t0 + 5, peerUID: 1000, peerPID: 42, action: "domain.delete", domainID: id, domainName: "example.com"))
+        #expect(deleted)
+        #expect(try fixture.store.deleteDomain(id: id, audit: AuditEntry(at: t0 + 6, peerUID: 0, peerPID: 1, action: "domain.delete")) == false)
+        try fixture.reopen()
+        #expect(try fixture.store.domain(id: id) == nil)
+        #expect(try fixture.store.checkCount() == 0)
+        #expect(try fixture.store.transitions(domainID: id).isEmpty)
+        let audit = try fixture.store.auditLog()
+        #expect(audit.map(\.entry.action) == ["domain.delete", "domain.create"])
+        #expect(audit[0].entry.domainName == "example.com")
+        #expect(audit[0].entry.peerUID == 1000)
+        #expect(audit[0].entry.peerPID == 42)
+        // The private key went with the domain.
+        let keys = try fixture.store.pool.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM dkim_keys") }
+        #expect(keys == 0)
+    }
+
+    @Test func pruning_keepsChecksThatTransitionsPointTo() throws {
+        let fixture = try StoreFixture()
+        let id = try fixture.addDomain("example.com").id
+        try fixture.store.step(id, .verifyRequested, at: t0)
+        // Ten misses, then the match that verifies: only that check is referenced by a transition.
+        for minute in 1...10 {
+            let at = t0 + Double(minute * 60)
+            try fixture.store.step(id, .checkCompleted(check(at: at, .noRecord).summary), at: at, check: check(at: at, .noRecord))
+        }
+        let verifyAt = t0 + 3600
+        try fixture.store.step(id, .checkCompleted(check(at: verifyAt, .match).summary), at: verifyAt, check: check(at: verifyAt, .match))
+        let recent = t0 + 40 * 86400
+        try fixture.store.step(id, .checkCompleted(check(at: recent, .match).summary), at: recent, check: check(at: recent, .match))
+        #expect(try fixture.store.checkCount() == 12)
+
+        let deleted = try fixture.store.prune(olderThan: recent - 30 * 86400, batchSize: 3)
+        #expect(deleted == 10)
+        try fixture.reopen()
+        #expect(try fixture.store.checkCount() == 2)
+        let transitions = try fixture.store.transitions(domainID: id)
+        let referenced = try #require(transitions.last?.checkID)
+        let checks = try fixture.store.history(domainID: id, limit: 100).items.compactMap { entry -> Int64? in
+            if case let .check(check) = entry { return check.id }
+            return nil
+        }
+        #expect(checks.contains(referenced))
+    }
+
+    @Test func history_isNewestFirst_andPagesWithoutGapsOrRepeats() throws {
+        let fixture = try StoreFixture()
+        let id = try fixture.addDomain("example.com").id
+        try fixture.store.step(id, .verifyRequested, at: t0)
+        for second in 1...6 {
+            let at = t0 + Double(second)
+            let outcome: Outcome = second == 6 ? .match : .noHost
+            try fixture.store.step(id, .checkCompleted(check(at: at, outcome).summary), at: at, check: check(at: at, outcome))
+        }
+        let all = try fixture.store.history(domainID: id, limit: 100)
+        #expect(all.items.count == 8)
+        #expect(!all.hasMore)
+        #expect(all.items.map(\.at) == all.items.map(\.at).sorted(by: >))
+        // The verifying transition comes before the check that caused it (same time).
+        guard case .transition = all.items[0], case .check = all.items[1] else {
+            Issue.record("expected the transition first: \(all.items.prefix(2))")
+            return
+        }
+        var paged: [HistoryEntry] = []
+        var cursor: HistoryCursor?
+        repeat {
+            let page = try fixture.store.history(domainID: id, limit: 3, before: cursor)
+            paged += page.items
+            cursor = page.hasMore ? page.items.last?.cursor : nil
+        } while cursor != nil
+        #expect(paged == all.items)
+        #expect(HistoryCursor(all.items[3].cursor.description) == all.items[3].cursor)
+    }
+
+    @Test func listing_pagesByIdAndFiltersByStatus() throws {
+        let fixture = try StoreFixture()
+        var ids: [UUID] = []
+        for index in 0..<7 {
+            ids.append(try fixture.addDomain("d\(index).example.com").id)
+        }
+        try fixture.store.step(ids[2], .verifyRequested, at: t0)
+        try fixture.store.step(ids[5], .verifyRequested, at: t0)
+        var seen: [UUID] = []
+        var after: UUID?
+        repeat {
+            let page = try fixture.store.listDomains(limit: 3, after: after)
+            seen += page.items.map(\.id)
+            after = page.hasMore ? page.items.last?.id : nil
+        } while after != nil
+        #expect(seen.count == 7)
+        #expect(Set(seen) == Set(ids))
+        #expect(seen.map { $0.uuidString.lowercased() } == seen.map { $0.uuidString.lowercased() }.sorted())
+        let pending = try fixture.store.listDomains(limit: 10, status: .pending)
+        #expect(Set(pending.items.map(\.id)) == [ids[2], ids[5]])
+        let counts = try fixture.store.countsByStatus()
+        #expect(counts[.pending] == 2)
+        #expect(counts[.notStarted] == 5)
+        #expect(counts[.failed] == 0)
+    }
+
+    @Test func schedule_isLoadedSoonestFirst_andSurvivesReopen() throws {
+        let fixture = try StoreFixture()
+        let a = try fixture.addDomain("a.example.com").id
+        let b = try fixture.addDomain("b.example.com").id
+        _ = try fixture.addDomain("c.example.com")
+        try fixture.store.applyUpdate(domainID: a, update: StateUpdate(state: VerificationState(status: .verified), transition: nil,
+                                                                       nextCheck: DueCheck(at: t0 + 100, reason: .scheduled), at: t0))
+        try fixture.store.applyUpdate(domainID: b, update: StateUpdate(state: VerificationState(status: .pending), transition: nil,
+                                                                       nextCheck: DueCheck(at: t0 + 50, reason: .deadline), at: t0))
+        try fixture.reopen()
+        let schedule = try fixture.store.scheduledDomains()
+        #expect(schedule == [ScheduledDomain(id: b, due: DueCheck(at: t0 + 50, reason: .deadline)),
+                             ScheduledDomain(id: a, due: DueCheck(at: t0 + 100, reason: .scheduled))])
+    }
+
+    @Test func trackingUpdate_changesOnlyWhatIsGiven_andIsAudited() throws {
+        let fixture = try StoreFixture()
+        let id = try fixture.addDomain("example.com").id
+        let updated = try fixture.store.updateTracking(id: id, openTracking: true, clickTracking: nil,
+                                                       audit: AuditEntry(at: t0 + 1, peerUID: 0, peerPID: 7, action: "domain.update", domainID: id))
+        #expect(updated?.openTracking == true)
+        #expect(updated?.clickTracking == false)
+        #expect(try fixture.store.updateTracking(id: UUID(), openTracking: true, clickTracking: true,
+                                                 audit: AuditEntry(at: t0, peerUID: 0, peerPID: 7, action: "domain.update")) == nil)
+        try fixture.reopen()
+        #expect(try fixture.store.domain(id: id)?.openTracking == true)
+        #expect(try fixture.store.auditLog().first?.entry.action == "domain.update")
+    }
+
+    @Test func privateKey_isReadOnlyOnRequest_andTheReadIsAudited() throws {
+        let fixture = try StoreFixture()
+        let id = try fixture.addDomain("example.com").id
+        let pem = try fixture.store.dkimPrivateKey(id: id, audit: AuditEntry(at: t0, peerUID: 0, peerPID: 3, action: "dkim.export", domainID: id))
+        #expect(pem == newDomain("example.com").dkimPrivateKeyPEM)
+        #expect(try fixture.store.auditLog().first?.entry.action == "dkim.export")
+        #expect(try fixture.store.dkimPrivateKey(id: UUID(), audit: AuditEntry(at: t0, peerUID: 0, peerPID: 3, action: "dkim.export")) == nil)
+    }
+
+    @Test func refusedRequests_areAudited() throws {
+        let fixture = try StoreFixture()
+        try fixture.store.appendAudit(AuditEntry(at: t0, peerUID: 1234, peerPID: 99, action: "domain.create", domainName: "x.example.com", allowed: false, detail: "uid 1234 may only read"))
+        try fixture.reopen()
+        let entry = try #require(try fixture.store.auditLog().first?.entry)
+        #expect(entry.allowed == false)
+        #expect(entry.peerUID == 1234)
+        #expect(entry.detail == "uid 1234 may only read")
+    }
+
+    @Test func secondStoreOnTheSameFile_isRefusedWithTheHoldersPID() throws {
+        let fixture = try StoreFixture()
+        #expect {
+            _ = try Store(path: fixture.path)
+        } throws: { error in
+            guard let error = error as? StoreError else { return false }
+            return error.kind == .locked && error.message.contains("pid \(getpid())")
+        }
+        try fixture.store.close()
+        let reopened = try Store(path: fixture.path)
+        try reopened.close()
+    }
+
+    @Test func damagedFile_isRefused_andNeverReplaced() throws {
+        let directory = try TemporaryDirectory()
+        let garbage = Data((0..<8192).map { UInt8(truncatingIfNeeded: $0 * 7 + 3) })
+        let path = try directory.file("damaged.sqlite", contents: garbage)
+        #expect {
+            _ = try Store(path: path)
+        } throws: { error in
+            (error as? StoreError)?.kind == .corrupt
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == garbage)
+    }
+
+    @Test func migrations_areRecorded_andReopeningDoesNotRerunThem() throws {
+        let fixture = try StoreFixture()
+        try fixture.reopen()
+        let applied = try fixture.store.pool.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
+        #expect(applied == ["v1: domains, records, keys, checks, transitions, audit log"])
+        let mode = try fixture.store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        #expect(mode == "wal")
+    }
+}
