@@ -48,11 +48,12 @@ public enum DurationText {
         return total
     }
 
-    /// Prints `seconds` in the largest unit that divides it exactly (`259200` → `"72h"`).
+    /// Prints `seconds` in the largest unit that divides it exactly, hours rather than days below a
+    /// week, as the timers are written (`259200` → `"72h"`, `86400` → `"24h"`, `2592000` → `"30d"`).
     public static func format(_ seconds: TimeInterval) -> String {
         if seconds == 0 { return "0s" }
         let milliseconds = (seconds * 1000).rounded()
-        for (suffix, unit) in units.reversed() {
+        for (suffix, unit) in units.reversed() where suffix != "d" || seconds >= 7 * 86400 {
             let perUnit = unit * 1000
             if milliseconds.truncatingRemainder(dividingBy: perUnit) == 0 {
                 return "\(Int64(milliseconds / perUnit))\(suffix)"

@@ -205,11 +205,7 @@ public struct SPFRecord: Equatable, Sendable {
 
     private static func checkIP6(_ network: String, in token: String) throws(ParseError) {
         let (address, cidr) = splitCIDR(network)
-        let groups = address.components(separatedBy: ":")
-        let compressions = address.components(separatedBy: "::").count - 1
-        guard address.contains(":"), compressions <= 1, groups.count <= 8 + (compressions > 0 ? 1 : 0),
-              address.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }),
-              groups.allSatisfy({ $0.count <= 4 || $0.contains(".") }) else {
+        guard isIPv6Address(address) else {
             throw ParseError(reason: "\"\(token)\": \"\(address)\" is not an IPv6 address")
         }
         if let cidr {
@@ -217,6 +213,30 @@ public struct SPFRecord: Equatable, Sendable {
                 throw ParseError(reason: "\"\(token)\": \"\(cidr)\" is not a prefix length from 0 to 128")
             }
         }
+    }
+
+    /// RFC 4291 §2.2 text form: eight groups of 1–4 hex digits, the last two of which may be written as
+    /// a dotted IPv4 address, with at most one "::" standing for one or more groups of zeros.
+    private static func isIPv6Address(_ address: String) -> Bool {
+        let halves = address.components(separatedBy: "::")
+        guard halves.count <= 2 else { return false }
+        var groups = 0
+        for (index, half) in halves.enumerated() where !half.isEmpty {
+            let parts = half.split(separator: ":", omittingEmptySubsequences: false)
+            for (position, part) in parts.enumerated() {
+                if index == halves.count - 1, position == parts.count - 1, part.contains(".") {
+                    let octets = part.split(separator: ".", omittingEmptySubsequences: false)
+                    guard octets.count == 4, octets.allSatisfy({ !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isNumber) && Int($0)! <= 255 }) else {
+                        return false
+                    }
+                    groups += 2
+                } else {
+                    guard (1...4).contains(part.count), part.allSatisfy(\.isHexDigit) else { return false }
+                    groups += 1
+                }
+            }
+        }
+        return halves.count == 2 ? groups <= 7 : groups == 8
     }
 
     /// macro-string: literals %x21-24 / %x26-7E and macro-expands.
