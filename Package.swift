@@ -19,6 +19,8 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CIDN2", pkgConfig: "libidn2", providers: [.apt(["libidn2-dev"])]),
         .systemLibrary(name: "CPSL", pkgConfig: "libpsl", providers: [.apt(["libpsl-dev"])]),
+        // No pkgConfig: libunbound's .pc file requires libevent's, which Debian's -dev does not pull in.
+        .systemLibrary(name: "CUnbound", providers: [.apt(["libunbound-dev"])]),
 
         // The pure core: decides, never does I/O.
         .target(name: "VerifierCore"),
@@ -26,6 +28,7 @@ let package = Package(
         // Adapters.
         .target(name: "VerifierNames", dependencies: ["VerifierCore", "CIDN2", "CPSL"]),
         .target(name: "VerifierKeys", dependencies: ["VerifierCore", "COpenSSL"]),
+        .target(name: "VerifierDNS", dependencies: ["VerifierCore", "CUnbound"]),
         .target(name: "VerifierStore", dependencies: [
             "VerifierCore",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -33,8 +36,12 @@ let package = Package(
 
         // Executables.
         .executableTarget(name: "domain-verifierd", dependencies: [
-            "VerifierCore", "VerifierNames", "VerifierKeys", "VerifierStore",
+            "VerifierCore", "VerifierNames", "VerifierKeys", "VerifierStore", "VerifierDNS",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "domain-verifier-bench", dependencies: [
+            "VerifierCore", "VerifierDNS", "VerifierKeys", "TestSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "domainctl", dependencies: [
@@ -43,10 +50,11 @@ let package = Package(
         ]),
 
         // Tests: one target per source target, and helpers they share.
-        .target(name: "TestSupport", path: "Tests/Support"),
+        .target(name: "TestSupport", path: "Tests/Support", exclude: ["faultdns.py"]),
         .testTarget(name: "VerifierCoreTests", dependencies: ["VerifierCore"]),
         .testTarget(name: "VerifierNamesTests", dependencies: ["VerifierNames"]),
         .testTarget(name: "VerifierKeysTests", dependencies: ["VerifierKeys", "TestSupport"]),
         .testTarget(name: "VerifierStoreTests", dependencies: ["VerifierStore", "TestSupport"]),
+        .testTarget(name: "VerifierDNSTests", dependencies: ["VerifierDNS", "VerifierKeys", "TestSupport"]),
     ]
 )

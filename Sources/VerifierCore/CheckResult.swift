@@ -52,6 +52,21 @@ public struct CheckSummary: Equatable, Sendable {
     }
 }
 
+/// The DNS lookups one SPF record needs (RFC 7208 §4.6.4), as counted during a check.
+public struct SPFLookupTally: Equatable, Codable, Sendable {
+    /// Where the record is published (the apex or the return path).
+    public var name: String
+    public var lookups: Int
+    /// Some include could not be looked up: the count is a lower bound.
+    public var incomplete: Bool
+
+    public init(name: String, lookups: Int, incomplete: Bool) {
+        self.name = name
+        self.lookups = lookups
+        self.incomplete = incomplete
+    }
+}
+
 /// Everything one check of a domain produced, ready for the store.
 public struct CheckResult: Equatable, Codable, Sendable {
     public var startedAt: Date
@@ -61,13 +76,17 @@ public struct CheckResult: Equatable, Codable, Sendable {
     public var records: [RecordJudgement]
     /// Diagnostics not tied to one record's outcome (SPF lookup limits at the apex and return path).
     public var diagnostics: [Diagnostic]
+    /// The lookup count of each SPF record found at the apex and the return path.
+    public var spfLookups: [SPFLookupTally]
 
-    public init(startedAt: Date, duration: TimeInterval, reason: CheckReason, records: [RecordJudgement], diagnostics: [Diagnostic] = []) {
+    public init(startedAt: Date, duration: TimeInterval, reason: CheckReason, records: [RecordJudgement],
+                diagnostics: [Diagnostic] = [], spfLookups: [SPFLookupTally] = []) {
         self.startedAt = startedAt
         self.duration = duration
         self.reason = reason
         self.records = records
         self.diagnostics = diagnostics
+        self.spfLookups = spfLookups
     }
 
     public var summary: CheckSummary { CheckSummary(records) }

@@ -35,3 +35,12 @@ public func run(_ executable: String, _ arguments: [String]) throws -> (status: 
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
+
+/// `run` for async tests: waits on a Dispatch thread, never on one of the few threads that run tasks.
+public func run(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try run(executable, arguments) })
+        }
+    }
+}

@@ -1,0 +1,2 @@
+// CUnbound: the system's libunbound header, for Swift.
+#include <unbound.h>
