@@ -1,11 +1,12 @@
 # domain-verifier: build, test and install.
 #   make test   install what is missing, build once, run every test
 #   make build  build the daemon, the CLI and the tests (debug)
+#   make bench  release build of the benchmark, then every figure next to its goal
 
 SWIFT ?= swift
 export SWIFT_BACKTRACE = enable=no
 
-.PHONY: all deps build test clean
+.PHONY: all deps build test bench clean
 
 all: build
 
@@ -18,6 +19,10 @@ build:
 test: deps
 	$(SWIFT) build --build-tests
 	timeout 1800 $(SWIFT) test --skip-build --parallel
+
+bench: deps
+	$(SWIFT) build -c release --product domain-verifier-bench
+	.build/release/domain-verifier-bench $(BENCH_ARGS)
 
 clean:
 	rm -rf .build

@@ -133,7 +133,7 @@ public enum RecordJudge {
 
     static func judgeMX(_ spec: RecordSpec, _ records: [MXRecord]) -> RecordJudgement {
         let observed = records.sorted { ($0.preference, $0.exchange) < ($1.preference, $1.exchange) }
-            .map { "\($0.preference) \($0.exchange.trimmingTrailingDot())" }
+            .map { "\($0.preference) \($0.exchange == "." ? "." : $0.exchange.trimmingTrailingDot())" }
         let ours = records.filter { $0.exchange.dnsNameEquals(spec.value) }
         guard let best = ours.min(by: { $0.preference < $1.preference }) else {
             let detail = records.contains { $0.exchange == "." || $0.exchange.isEmpty }

@@ -22,6 +22,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Domains for the comparison with checkdmarc.")
     var peerDomains = 200
 
+    @Option(help: "libunbound contexts to spread checks over.")
+    var shards = 1
+
     @Option(help: "Seconds dnsperf runs.")
     var dnsperfSeconds = 10
 
@@ -39,7 +42,7 @@ struct Bench: ParsableCommand {
         print("Knot serves \(domains) domains (\(domains * 5) records) on \(knot.address), loaded in \(Self.seconds(Date().timeIntervalSince(started)))")
 
         // 1. Our resolver path, as fast as it goes.
-        let ours = try Self.checkAll(names, knot: knot, key: key, inflight: inflight)
+        let ours = try Self.checkAll(names, knot: knot, key: key, inflight: inflight, shards: shards)
         // 2. dnsperf against the same server for the same names.
         let dnsperf = try Self.dnsperf(names, knot: knot, seconds: dnsperfSeconds)
         let ratio = ours.queriesPerSecond / dnsperf
@@ -51,7 +54,7 @@ struct Bench: ParsableCommand {
 
         // 3. checkdmarc for the same domains, against ours.
         let peer = Array(names.prefix(peerDomains))
-        let oursPeer = try Self.checkAll(peer, knot: knot, key: key, inflight: inflight)
+        let oursPeer = try Self.checkAll(peer, knot: knot, key: key, inflight: inflight, shards: shards)
         let checkdmarc = try Self.checkdmarc(peer, knot: knot)
         print("")
         print("\(peer.count) domains, against a peer:")
@@ -70,18 +73,21 @@ struct Bench: ParsableCommand {
     }
 
     /// Checks every name through a fresh resolver, `inflight` at a time; queries counted by Knot.
-    static func checkAll(_ names: [String], knot: KnotServer, key: DKIMKeyPair, inflight: Int) throws -> Run {
-        let resolver = try UnboundResolver(configuration: ResolverConfiguration(
-            mode: .forward, servers: [knot.address], timeout: 5, maxInFlight: max(inflight * 8, 1024)))
-        defer { resolver.close() }
-        let checker = DomainChecker(resolver: resolver)
+    static func checkAll(_ names: [String], knot: KnotServer, key: DKIMKeyPair, inflight: Int, shards: Int) throws -> Run {
+        let resolvers = try (0..<shards).map { index in
+            try UnboundResolver(configuration: ResolverConfiguration(
+                mode: .forward, servers: [knot.address], timeout: 5, maxInFlight: max(inflight * 8, 1024)), label: "dns.\(index)")
+        }
+        defer { resolvers.forEach { $0.close() } }
+        let checkers = resolvers.map { DomainChecker(resolver: $0) }
         let policy = RecordPolicy()
         let done = DispatchSemaphore(value: 0)
         let state = BenchState(names: names)
         let before = knot.queryCount ?? 0
         let began = DispatchTime.now()
         @Sendable func launch() {
-            guard let name = state.next() else { return }
+            guard let (index, name) = state.next() else { return }
+            let checker = checkers[index % checkers.count]
             let records = policy.records(for: DomainRecordInputs(name: name, region: "us-east-1", returnPath: "send",
                                                                  dkimPublicKey: key.publicKeyBase64, dkimSelector: "resend"))
             checker.check(CheckTarget(domain: name, records: records), reason: .scheduled, startedAt: Date()) { result in
@@ -163,11 +169,11 @@ final class BenchState: @unchecked Sendable {
 
     init(names: [String]) { self.names = names }
 
-    func next() -> String? {
+    func next() -> (Int, String)? {
         lock.withLock {
             guard nextIndex < names.count else { return nil }
             defer { nextIndex += 1 }
-            return names[nextIndex]
+            return (nextIndex, names[nextIndex])
         }
     }
 
