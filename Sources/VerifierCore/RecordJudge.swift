@@ -9,7 +9,8 @@ public enum RecordJudge {
         var judgement = judgeAnswer(spec, answer: answer)
         judgement.rcode = answer.rcode?.description
         judgement.cnameChain = answer.cnameChain
-        if spec.type == .txt, answer.txt.contains(where: { $0.text.contains("\"") }) {
+        // Literal quotes matter when they are why the record does not match.
+        if judgement.outcome != .match, spec.type == .txt, answer.txt.contains(where: { $0.text.contains("\"") }) {
             judgement.diagnostics.append(Diagnostic(
                 code: .quotedValue, record: spec.kind,
                 message: "The TXT record at \(spec.fqdn) contains literal quote characters, which become part of the value.",

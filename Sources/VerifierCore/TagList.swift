@@ -41,7 +41,7 @@ public struct TagList: Equatable, Sendable {
                 throw ParseError(reason: "\"\(name.prefix(40))\" is not a valid tag name")
             }
             if let bad = value.unicodeScalars.first(where: { !isValueScalar($0) }) {
-                throw ParseError(reason: "the value of tag \"\(name)\" contains \(bad == "\"" ? "a literal quote" : "the character U+\(String(bad.value, radix: 16, uppercase: true))")")
+                throw ParseError(reason: "the value of tag \"\(name)\" contains the character U+\(String(bad.value, radix: 16, uppercase: true))")
             }
             guard seen.insert(name).inserted else {
                 throw ParseError(reason: "the tag \"\(name)\" appears twice")

@@ -60,3 +60,10 @@ func exampleRecords(policy: RecordPolicy = RecordPolicy()) -> [RecordSpec] {
 func exampleSpec(_ kind: RecordKind) -> RecordSpec {
     exampleRecords().first { $0.kind == kind }!
 }
+
+/// Check summaries the machine is fed.
+enum Summaries {
+    static let allMatch = CheckSummary(outcomes: [.dkim: .match, .spfMX: .match, .spfTXT: .match, .dmarc: .noHost])
+    static let miss = CheckSummary(outcomes: [.dkim: .match, .spfMX: .match, .spfTXT: .noRecord])
+    static let dnsError = CheckSummary(outcomes: [.dkim: .dnsError, .spfMX: .match, .spfTXT: .match])
+}

@@ -3,13 +3,6 @@ import Foundation
 import Testing
 @testable import VerifierCore
 
-/// Check summaries the machine is fed.
-enum Summaries {
-    static let allMatch = CheckSummary(outcomes: [.dkim: .match, .spfMX: .match, .spfTXT: .match, .dmarc: .noHost])
-    static let miss = CheckSummary(outcomes: [.dkim: .match, .spfMX: .match, .spfTXT: .noRecord])
-    static let dnsError = CheckSummary(outcomes: [.dkim: .dnsError, .spfMX: .match, .spfTXT: .match])
-}
-
 /// One row of the §4 table: a state, an event at a time, and what must come out.
 struct MachineRow: Sendable, CustomTestStringConvertible {
     var name: String
