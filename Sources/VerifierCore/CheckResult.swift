@@ -14,7 +14,7 @@ public enum CheckReason: String, Codable, Sendable, CaseIterable {
 }
 
 /// What a domain check concluded about the required records.
-public enum CheckVerdict: String, Codable, Sendable {
+public enum CheckVerdict: String, Codable, Sendable, CaseIterable {
     /// Every required record matched.
     case allMatch = "all_match"
     /// At least one required record definitively does not match.

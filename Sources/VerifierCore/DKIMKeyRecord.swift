@@ -21,13 +21,14 @@ public struct DKIMKeyRecord: Equatable, Sendable {
     /// Whether a TXT record looks like a DKIM key record at all: starts with `v=DKIM1` or has a `p=` tag.
     /// Other TXT records at the selector name (verification tokens and the like) are not candidates.
     public static func looksLikeKeyRecord(_ text: String) -> Bool {
+        if TagList.hasTag("p", in: text) { return true }
         let trimmed = text.trimmingFWS()
         if trimmed.lowercased().hasPrefix("v=dkim1") { return true }
-        guard let tags = try? TagList.parse(String(trimmed)) else {
+        guard (try? TagList.parse(String(trimmed))) != nil else {
             // A quoted or otherwise damaged key record still counts as a candidate.
             return trimmed.contains("p=")
         }
-        return tags["p"] != nil
+        return false
     }
 
     public static func parse(_ text: String) throws(ParseError) -> DKIMKeyRecord {
@@ -48,8 +49,13 @@ public struct DKIMKeyRecord: Equatable, Sendable {
         guard let p = tags["p"] else {
             throw ParseError(reason: "the record has no p= tag")
         }
-        let key = String(p.unicodeScalars.filter { !($0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n") }.map(Character.init))
-        if let bad = key.unicodeScalars.first(where: { !($0.isASCIILetter || $0.isASCIIDigit || $0 == "+" || $0 == "/" || $0 == "=") }) {
+        let keyBytes = p.utf8.filter { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0D || $0 == 0x0A) }
+        let key = String(decoding: keyBytes, as: UTF8.self)
+        let isBase64: (UInt8) -> Bool = { byte in
+            (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte)
+                || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "=")
+        }
+        if !keyBytes.allSatisfy(isBase64), let bad = key.unicodeScalars.first(where: { !($0.isASCIILetter || $0.isASCIIDigit || $0 == "+" || $0 == "/" || $0 == "=") }) {
             throw ParseError(reason: "p= contains \"\(Character(bad))\", which is not base64")
         }
         func list(_ name: String) -> [String]? {

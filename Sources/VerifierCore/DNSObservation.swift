@@ -49,6 +49,10 @@ public struct TXTRecord: Hashable, Codable, Sendable {
     /// The strings joined with nothing between them (RFC 7208 §3.3, RFC 6376 §3.6.2.2), printable
     /// ASCII kept and every other byte written `\DDD` as in a master file.
     public var text: String {
+        // Almost every record is plain printable ASCII: join the bytes as they are.
+        if strings.allSatisfy({ $0.allSatisfy { (0x20...0x7E).contains($0) && $0 != UInt8(ascii: "\\") } }) {
+            return strings.count == 1 ? String(decoding: strings[0], as: UTF8.self) : String(decoding: strings.joined(), as: UTF8.self)
+        }
         var out = ""
         for string in strings {
             for byte in string {

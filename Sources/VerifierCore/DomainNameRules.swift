@@ -157,7 +157,15 @@ extension String {
     }
 
     /// Compares two DNS names as DNS does: ASCII case-insensitively, ignoring a trailing dot.
+    /// Byte by byte, without copies: it runs for every record of every answer.
     public func dnsNameEquals(_ other: String) -> Bool {
-        trimmingTrailingDot().lowercased() == other.trimmingTrailingDot().lowercased()
+        var a = utf8[...]
+        var b = other.utf8[...]
+        if a.last == UInt8(ascii: ".") { a = a.dropLast() }
+        if b.last == UInt8(ascii: ".") { b = b.dropLast() }
+        guard a.count == b.count else { return false }
+        return zip(a, b).allSatisfy { x, y in
+            x == y || (x | 0x20 == y | 0x20 && (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(x | 0x20))
+        }
     }
 }

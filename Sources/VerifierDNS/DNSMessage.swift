@@ -155,6 +155,9 @@ private struct Reader {
 
     /// A label with dots, backslashes and non-printable bytes escaped as in master files.
     static func presentation(_ label: ArraySlice<UInt8>) -> String {
+        if label.allSatisfy({ (0x21...0x7E).contains($0) && $0 != UInt8(ascii: ".") && $0 != UInt8(ascii: "\\") }) {
+            return String(decoding: label, as: UTF8.self)
+        }
         var text = ""
         for byte in label {
             switch byte {

@@ -43,12 +43,15 @@ struct Bench: ParsableCommand {
 
         // 1. Our resolver path, as fast as it goes.
         let ours = try Self.checkAll(names, knot: knot, key: key, inflight: inflight, shards: shards)
+        // The resolver alone, no judging: where libunbound's own ceiling is.
+        let bare = try Self.resolveAll(names, knot: knot, window: inflight * 5)
         // 2. dnsperf against the same server for the same names.
         let dnsperf = try Self.dnsperf(names, knot: knot, seconds: dnsperfSeconds)
         let ratio = ours.queriesPerSecond / dnsperf
         print("")
         print("DNS check throughput, \(domains) domains, \(inflight) checks in flight, loopback:")
         print("  ours      \(Self.rate(ours.queriesPerSecond)) queries/s (counted by Knot), \(Self.rate(ours.checksPerSecond)) checks/s, \(ours.matched)/\(domains) verified")
+        print("  resolver  \(Self.rate(bare)) queries/s, the same queries through UnboundResolver alone, no judging")
         print("  dnsperf   \(Self.rate(dnsperf)) queries/s, same server, same names")
         print("  ratio     \(String(format: "%.2f", ratio))   goal ≥ 0.50   \(ratio >= 0.5 ? "met" : "MISSED")")
 
@@ -99,6 +102,28 @@ struct Bench: ParsableCommand {
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - began.uptimeNanoseconds) / 1e9
         let queries = (knot.queryCount ?? 0) - before
         return Run(elapsed: elapsed, queries: queries, checks: names.count, matched: state.matched)
+    }
+
+    /// Queries per second through the resolver alone, `window` in flight, no judging (Knot-counted).
+    static func resolveAll(_ names: [String], knot: KnotServer, window: Int) throws -> Double {
+        let resolver = try UnboundResolver(configuration: ResolverConfiguration(
+            mode: .forward, servers: [knot.address], timeout: 5, maxInFlight: window))
+        defer { resolver.close() }
+        let questions = names.flatMap { name in
+            [("resend._domainkey.\(name)", RecordType.txt), ("send.\(name)", .mx), ("send.\(name)", .txt), ("_dmarc.\(name)", .txt), (name, .txt)]
+        }
+        let done = DispatchSemaphore(value: 0)
+        let remaining = BenchState(names: questions.map(\.0))
+        let before = knot.queryCount ?? 0
+        let began = DispatchTime.now()
+        for (name, type) in questions {
+            resolver.resolve(name, type) { _ in
+                if remaining.finish(matched: false) { done.signal() }
+            }
+        }
+        done.wait()
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - began.uptimeNanoseconds) / 1e9
+        return Double((knot.queryCount ?? 0) - before) / elapsed
     }
 
     /// dnsperf's rate for the queries a check of each name makes.
