@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
     ],
     targets: [
         // System libraries from Debian's -dev packages.
@@ -34,9 +35,26 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
 
+        .target(name: "VerifierAPIModels"),
+        // domainctl's HTTP client over the admin socket, its commands and human output.
+        .target(name: "DomainCtlKit", dependencies: ["VerifierAPIModels"]),
+        // The admin HTTP API on the Unix socket: routes, limits, peer credentials.
+        .target(name: "VerifierAPI", dependencies: [
+            "VerifierAPIModels",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Composition: configuration, the scheduler, the domain service, start-up and shutdown.
+        .target(name: "VerifierDaemon", dependencies: [
+            "VerifierCore", "VerifierNames", "VerifierKeys", "VerifierStore", "VerifierDNS", "VerifierAPIModels", "VerifierAPI",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
         // Executables.
         .executableTarget(name: "domain-verifierd", dependencies: [
-            "VerifierCore", "VerifierNames", "VerifierKeys", "VerifierStore", "VerifierDNS",
+            "VerifierDaemon", "VerifierAPIModels",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -45,7 +63,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "domainctl", dependencies: [
-            "VerifierCore",
+            "DomainCtlKit", "VerifierAPIModels",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -56,5 +74,8 @@ let package = Package(
         .testTarget(name: "VerifierKeysTests", dependencies: ["VerifierKeys", "TestSupport"]),
         .testTarget(name: "VerifierStoreTests", dependencies: ["VerifierStore", "TestSupport"]),
         .testTarget(name: "VerifierDNSTests", dependencies: ["VerifierDNS", "VerifierKeys", "TestSupport"]),
+        .testTarget(name: "VerifierDaemonTests", dependencies: ["VerifierDaemon", "TestSupport"]),
+        .testTarget(name: "VerifierAPITests", dependencies: ["VerifierAPI", "TestSupport"]),
+        .testTarget(name: "DomainCtlKitTests", dependencies: ["DomainCtlKit", "TestSupport"]),
     ]
 )

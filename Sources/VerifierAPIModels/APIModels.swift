@@ -1,0 +1,303 @@
+// The admin API's JSON shapes (spec §9), shared by the daemon and domainctl. Shaped like Resend's /domains.
+import Foundation
+
+/// A domain as the API shows it.
+public struct DomainResponse: Codable, Equatable, Sendable {
+    public var object = "domain"
+    public var id: String
+    public var name: String
+    public var status: String
+    public var createdAt: String
+    public var region: String
+    public var customReturnPath: String
+    public var openTracking: Bool
+    public var clickTracking: Bool
+    public var dkim: DKIMInfo
+    public var records: [RecordResponse]?
+    public var diagnostics: [DiagnosticResponse]?
+    public var verification: VerificationResponse
+
+    public init(id: String, name: String, status: String, createdAt: String, region: String, customReturnPath: String,
+                openTracking: Bool, clickTracking: Bool, dkim: DKIMInfo, records: [RecordResponse]?,
+                diagnostics: [DiagnosticResponse]?, verification: VerificationResponse) {
+        self.id = id
+        self.name = name
+        self.status = status
+        self.createdAt = createdAt
+        self.region = region
+        self.customReturnPath = customReturnPath
+        self.openTracking = openTracking
+        self.clickTracking = clickTracking
+        self.dkim = dkim
+        self.records = records
+        self.diagnostics = diagnostics
+        self.verification = verification
+    }
+}
+
+/// The DKIM key's public facts.
+public struct DKIMInfo: Codable, Equatable, Sendable {
+    public var selector: String
+    public var keySize: Int
+    public init(selector: String, keySize: Int) {
+        self.selector = selector
+        self.keySize = keySize
+    }
+}
+
+/// One record a domain must (or should) publish, with what the last check saw.
+public struct RecordResponse: Codable, Equatable, Sendable {
+    /// `DKIM`, `SPF` or `DMARC`.
+    public var record: String
+    public var name: String
+    public var fqdn: String
+    public var type: String
+    public var ttl = "Auto"
+    public var status: String
+    public var value: String
+    public var priority: Int?
+    public var required: Bool
+    public var lastOutcome: String?
+    public var observed: [String]
+    public var detail: String?
+    public var lastCheckedAt: String?
+
+    public init(record: String, name: String, fqdn: String, type: String, status: String, value: String, priority: Int?,
+                required: Bool, lastOutcome: String?, observed: [String], detail: String?, lastCheckedAt: String?) {
+        self.record = record
+        self.name = name
+        self.fqdn = fqdn
+        self.type = type
+        self.status = status
+        self.value = value
+        self.priority = priority
+        self.required = required
+        self.lastOutcome = lastOutcome
+        self.observed = observed
+        self.detail = detail
+        self.lastCheckedAt = lastCheckedAt
+    }
+}
+
+public struct DiagnosticResponse: Codable, Equatable, Sendable {
+    public var code: String
+    public var record: String
+    public var message: String
+    public var fix: String
+    public init(code: String, record: String, message: String, fix: String) {
+        self.code = code
+        self.record = record
+        self.message = message
+        self.fix = fix
+    }
+}
+
+/// The verification window and the schedule.
+public struct VerificationResponse: Codable, Equatable, Sendable {
+    public var startedAt: String?
+    public var deadlineAt: String?
+    public var lastCheckedAt: String?
+    public var nextCheckAt: String?
+    public var verifiedAt: String?
+    public init(startedAt: String?, deadlineAt: String?, lastCheckedAt: String?, nextCheckAt: String?, verifiedAt: String?) {
+        self.startedAt = startedAt
+        self.deadlineAt = deadlineAt
+        self.lastCheckedAt = lastCheckedAt
+        self.nextCheckAt = nextCheckAt
+        self.verifiedAt = verifiedAt
+    }
+}
+
+/// `{"object":"list","has_more":…,"data":[…]}`
+public struct ListResponse<Item: Codable & Equatable & Sendable>: Codable, Equatable, Sendable {
+    public var object = "list"
+    public var hasMore: Bool
+    public var data: [Item]
+    public init(hasMore: Bool, data: [Item]) {
+        self.hasMore = hasMore
+        self.data = data
+    }
+}
+
+/// `{"object":"domain","id":…,"deleted":true}`
+public struct DeletedResponse: Codable, Equatable, Sendable {
+    public var object = "domain"
+    public var id: String
+    public var deleted = true
+    public init(id: String) { self.id = id }
+}
+
+/// One entry of a domain's history: a status change or a check.
+public struct HistoryEntryResponse: Codable, Equatable, Sendable {
+    /// `transition` or `check`.
+    public var object: String
+    public var id: Int64
+    /// Pass as `after` to get the entries older than this one.
+    public var cursor: String
+    public var at: String
+    // Transitions:
+    public var from: String?
+    public var to: String?
+    public var reason: String?
+    public var checkId: Int64?
+    // Checks:
+    public var durationMs: Int?
+    public var verdict: String?
+    public var records: [CheckRecordResponse]?
+    public var diagnostics: [DiagnosticResponse]?
+
+    public init(object: String, id: Int64, cursor: String, at: String, from: String? = nil, to: String? = nil,
+                reason: String? = nil, checkId: Int64? = nil, durationMs: Int? = nil, verdict: String? = nil,
+                records: [CheckRecordResponse]? = nil, diagnostics: [DiagnosticResponse]? = nil) {
+        self.object = object
+        self.id = id
+        self.cursor = cursor
+        self.at = at
+        self.from = from
+        self.to = to
+        self.reason = reason
+        self.checkId = checkId
+        self.durationMs = durationMs
+        self.verdict = verdict
+        self.records = records
+        self.diagnostics = diagnostics
+    }
+}
+
+/// One record's result in a check of the history.
+public struct CheckRecordResponse: Codable, Equatable, Sendable {
+    public var record: String
+    public var type: String
+    public var name: String
+    public var outcome: String
+    public var observed: [String]
+    public var detail: String?
+    public var rcode: String?
+    public var cnameChain: [String]
+    public init(record: String, type: String, name: String, outcome: String, observed: [String], detail: String?,
+                rcode: String?, cnameChain: [String]) {
+        self.record = record
+        self.type = type
+        self.name = name
+        self.outcome = outcome
+        self.observed = observed
+        self.detail = detail
+        self.rcode = rcode
+        self.cnameChain = cnameChain
+    }
+}
+
+/// `GET /status`.
+public struct StatusResponse: Codable, Equatable, Sendable {
+    public var object = "status"
+    public var version: String
+    public var uptimeSeconds: Int
+    public var domains: [String: Int]
+    public var checksInFlight: Int
+    public var nextCheckAt: String?
+    public var resolver: ResolverStatus
+    public init(version: String, uptimeSeconds: Int, domains: [String: Int], checksInFlight: Int, nextCheckAt: String?, resolver: ResolverStatus) {
+        self.version = version
+        self.uptimeSeconds = uptimeSeconds
+        self.domains = domains
+        self.checksInFlight = checksInFlight
+        self.nextCheckAt = nextCheckAt
+        self.resolver = resolver
+    }
+}
+
+public struct ResolverStatus: Codable, Equatable, Sendable {
+    public var mode: String
+    public var servers: [String]
+    public var timeoutMs: Int
+    public init(mode: String, servers: [String], timeoutMs: Int) {
+        self.mode = mode
+        self.servers = servers
+        self.timeoutMs = timeoutMs
+    }
+}
+
+/// `POST /reload`.
+public struct ReloadResponse: Codable, Equatable, Sendable {
+    public var object = "reload"
+    public var reloaded: Bool
+    /// The keys whose values changed.
+    public var changed: [String]
+    public init(reloaded: Bool, changed: [String]) {
+        self.reloaded = reloaded
+        self.changed = changed
+    }
+}
+
+/// Every error: `{"statusCode":N,"name":"…","message":"…"}` (Resend's shape, camelCase as Resend has it).
+public struct ErrorResponse: Codable, Equatable, Sendable, Error {
+    public var statusCode: Int
+    public var name: String
+    public var message: String
+
+    enum CodingKeys: String, CodingKey {
+        case statusCode = "statusCode"
+        case name, message
+    }
+
+    public init(statusCode: Int, name: String, message: String) {
+        self.statusCode = statusCode
+        self.name = name
+        self.message = message
+    }
+}
+
+/// `POST /domains`.
+public struct CreateDomainRequest: Codable, Equatable, Sendable {
+    public var name: String
+    public var region: String?
+    public var customReturnPath: String?
+    public var openTracking: Bool?
+    public var clickTracking: Bool?
+    public var dkimKeySize: Int?
+    public init(name: String, region: String? = nil, customReturnPath: String? = nil, openTracking: Bool? = nil,
+                clickTracking: Bool? = nil, dkimKeySize: Int? = nil) {
+        self.name = name
+        self.region = region
+        self.customReturnPath = customReturnPath
+        self.openTracking = openTracking
+        self.clickTracking = clickTracking
+        self.dkimKeySize = dkimKeySize
+    }
+}
+
+/// `PATCH /domains/{id}`.
+public struct UpdateDomainRequest: Codable, Equatable, Sendable {
+    public var openTracking: Bool?
+    public var clickTracking: Bool?
+    public init(openTracking: Bool? = nil, clickTracking: Bool? = nil) {
+        self.openTracking = openTracking
+        self.clickTracking = clickTracking
+    }
+}
+
+/// The API's JSON coding: snake_case keys, ISO 8601 strings for times (already strings in the models).
+public enum APIJSON {
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }
+
+    /// ISO 8601 UTC with milliseconds: `2026-11-28T03:00:00.000Z`.
+    public static func timestamp(_ date: Date) -> String {
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        var seconds = time_t(milliseconds / 1000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(milliseconds % 1000))
+    }
+}

@@ -1,0 +1,293 @@
+// The scheduler (spec §5): one serial queue owns the schedule, one timer is re-armed to the earliest
+// due time, checks run up to max_inflight_checks at once, and every status change goes through the
+// core's transition function and is committed before it is announced.
+import Dispatch
+import Foundation
+import Logging
+import VerifierCore
+import VerifierDNS
+import VerifierStore
+
+/// What a verify request came to.
+public enum VerifyOutcome: Sendable {
+    case accepted(Domain)
+    case notFound
+    /// Too soon after the last one; retry after this many seconds.
+    case rateLimited(retryAfter: Int)
+    case failed(StoreError)
+}
+
+/// The schedule's timing settings, replaceable at reload.
+public struct SchedulerSettings: Sendable, Equatable {
+    public var verification: VerificationPolicy
+    public var poll: PollPolicy
+    public var maxInflightChecks: Int
+    public var verifyMinInterval: TimeInterval
+
+    public init(verification: VerificationPolicy, poll: PollPolicy, maxInflightChecks: Int, verifyMinInterval: TimeInterval) {
+        self.verification = verification
+        self.poll = poll
+        self.maxInflightChecks = maxInflightChecks
+        self.verifyMinInterval = verifyMinInterval
+    }
+
+    init(_ configuration: DaemonConfiguration) {
+        self.init(verification: configuration.verification, poll: configuration.poll,
+                  maxInflightChecks: configuration.maxInflightChecks, verifyMinInterval: configuration.verifyMinInterval)
+    }
+}
+
+/// Owns the schedule. Every method may be called from any thread; the state lives on `queue`.
+public final class Scheduler: @unchecked Sendable {
+    /// The serial queue that owns the schedule; the watchdog is fed from it.
+    public let queue = DispatchQueue(label: "domain-verifier.scheduler")
+    private let store: Store
+    private let checker: DomainChecker
+    private let clock: any WallClock
+    private let logger: Logger
+    private let metrics: Metrics
+
+    // Owned by `queue`.
+    private var settings: SchedulerSettings
+    private var random: SeededOrSystemRandom
+    private var dueQueue = DueQueue()
+    private var inFlight = Set<UUID>()
+    /// Domains whose verify arrived while a check ran: one more check follows it.
+    private var verifyAfterCheck = Set<UUID>()
+    private var lastVerify: [UUID: Date] = [:]
+    private var timer: DispatchSourceTimer?
+    private var armedAt: Date?
+    private var stopping = false
+    private var drained: (() -> Void)?
+
+    public init(store: Store, checker: DomainChecker, settings: SchedulerSettings, clock: any WallClock = SystemClock(),
+                random: SeededOrSystemRandom = SeededOrSystemRandom(), logger: Logger, metrics: Metrics) {
+        self.store = store
+        self.checker = checker
+        self.settings = settings
+        self.clock = clock
+        self.random = random
+        self.logger = logger
+        self.metrics = metrics
+    }
+
+    private var machine: VerificationMachine { VerificationMachine(policy: settings.verification) }
+    private var plan: PollPlan { PollPlan(poll: settings.poll, verification: settings.verification) }
+
+    /// Loads the schedule from the store: overdue deadlines first and at once, other overdue checks
+    /// spread over `startup_spread`. Returns how many domains are scheduled.
+    public func start() throws(StoreError) -> Int {
+        let scheduled = try store.scheduledDomains()
+        return queue.sync {
+            let now = clock.now()
+            var overdue = 0
+            for entry in scheduled {
+                var due = entry.due
+                if due.at < now {
+                    overdue += 1
+                    due = plan.startupDue(due, now: now, random: &random)
+                }
+                dueQueue.schedule(entry.id, due)
+            }
+            let timer = DispatchSource.makeTimerSource(queue: queue)
+            timer.setEventHandler { [weak self] in self?.timerFired() }
+            timer.resume()
+            self.timer = timer
+            logger.info("Scheduler started with \(scheduled.count) scheduled domains (\(overdue) overdue).")
+            pump()
+            return scheduled.count
+        }
+    }
+
+    /// Stops starting checks; `completion` runs once in-flight checks have finished or `timeout` passed.
+    public func stop(timeout: TimeInterval, completion: @escaping @Sendable (_ abandoned: Int) -> Void) {
+        queue.async { [self] in
+            stopping = true
+            timer?.cancel()
+            timer = nil
+            if inFlight.isEmpty {
+                completion(0)
+                return
+            }
+            logger.info("Waiting up to \(DurationText.format(timeout)) for \(inFlight.count) checks in flight.")
+            drained = { [self] in
+                drained = nil
+                completion(0)
+            }
+            queue.asyncAfter(deadline: .now() + timeout) { [self] in
+                guard drained != nil else { return }
+                drained = nil
+                logger.warning("Abandoned \(inFlight.count) checks still in flight at shutdown; they will run again at start-up.")
+                completion(inFlight.count)
+            }
+        }
+    }
+
+    /// Applies new timing settings; due times already planned stay as they are.
+    public func update(_ settings: SchedulerSettings) {
+        queue.async { [self] in
+            self.settings = settings
+            pump()
+        }
+    }
+
+    /// Checks in flight and the next due time.
+    public func snapshot() -> (inFlight: Int, scheduled: Int, nextDue: Date?) {
+        queue.sync { (inFlight.count, dueQueue.count, dueQueue.earliest()) }
+    }
+
+    /// Starts or re-runs verification of a domain (spec §4, §5): rate-limited, coalesced with a check
+    /// in flight, and audited.
+    public func verify(_ id: UUID, audit: AuditEntry, completion: @escaping @Sendable (VerifyOutcome) -> Void) {
+        queue.async { [self] in
+            let now = clock.now()
+            if let retry = VerifyRateLimit(minInterval: settings.verifyMinInterval).retryAfter(lastAcceptedAt: lastVerify[id], now: now) {
+                completion(.rateLimited(retryAfter: retry))
+                return
+            }
+            do {
+                guard let domain = try store.domain(id: id) else {
+                    completion(.notFound)
+                    return
+                }
+                lastVerify[id] = now
+                let step = machine.step(domain.state, .verifyRequested, now: now)
+                if let change = step.transition {
+                    let next = DueCheck(at: now, reason: .verify)
+                    try store.applyUpdate(domainID: id, update: StateUpdate(state: step.state, transition: change, nextCheck: next, at: now), audit: audit)
+                    announce(domain, change, checkID: nil)
+                } else {
+                    try store.appendAudit(audit)
+                }
+                if inFlight.contains(id) {
+                    verifyAfterCheck.insert(id)
+                } else {
+                    dueQueue.schedule(id, DueCheck(at: now, reason: .verify))
+                    pump()
+                }
+                completion(.accepted(try store.domain(id: id) ?? domain))
+            } catch let error as StoreError {
+                logger.error("Verify of \(id) could not be stored: \(error.message)")
+                completion(.failed(error))
+            } catch {
+                completion(.failed(StoreError(.other, "\(error)")))
+            }
+        }
+    }
+
+    /// Forgets a deleted domain; a check of it still in flight is dropped when it finishes.
+    public func removed(_ id: UUID) {
+        queue.async { [self] in
+            dueQueue.schedule(id, nil)
+            verifyAfterCheck.remove(id)
+            lastVerify[id] = nil
+        }
+    }
+
+    // MARK: On the queue
+
+    private func timerFired() {
+        armedAt = nil
+        pump()
+    }
+
+    /// Starts every due check there is room for, then re-arms the timer to the earliest due time.
+    private func pump() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard !stopping else { return }
+        let now = clock.now()
+        while inFlight.count < settings.maxInflightChecks, let (id, due) = dueQueue.popDue(now: now) {
+            startCheck(id, due: due, now: now)
+        }
+        arm()
+    }
+
+    private func arm() {
+        guard let timer else { return }
+        guard inFlight.count < settings.maxInflightChecks, let next = dueQueue.earliest() else {
+            armedAt = nil
+            timer.schedule(deadline: .distantFuture)
+            return
+        }
+        if armedAt == next { return }
+        armedAt = next
+        // A wall-clock deadline: due times are wall-clock times persisted in the store.
+        let seconds = next.timeIntervalSince1970
+        let wall = DispatchWallTime(timespec: timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9)))
+        timer.schedule(wallDeadline: wall, leeway: .milliseconds(5))
+    }
+
+    private func startCheck(_ id: UUID, due: DueCheck, now: Date) {
+        let domain: Domain
+        do {
+            guard let found = try store.domain(id: id) else { return }
+            domain = found
+        } catch {
+            logger.error("Cannot read domain \(id) for its check: \(error.message); retrying in 30s.")
+            dueQueue.schedule(id, DueCheck(at: now + 30, reason: due.reason))
+            return
+        }
+        var reason = due.reason
+        if domain.state.isPastDeadline(now) {
+            let step = machine.step(domain.state, .deadlineReached, now: now)
+            if case let .runCheck(checkReason)? = step.actions.first { reason = checkReason }
+        }
+        guard domain.status != .notStarted && domain.status != .failed else { return }
+        inFlight.insert(id)
+        metrics.checkStarted()
+        let target = CheckTarget(domain: domain.name, records: domain.records.map(\.spec))
+        checker.check(target, reason: reason, startedAt: now) { [self] result in
+            queue.async { self.checkFinished(id, result) }
+        }
+    }
+
+    private func checkFinished(_ id: UUID, _ result: CheckResult) {
+        inFlight.remove(id)
+        metrics.checkFinished(result)
+        defer {
+            if stopping, inFlight.isEmpty { drained?() }
+            pump()
+        }
+        let now = clock.now()
+        do {
+            guard let domain = try store.domain(id: id) else { return }
+            let step = machine.step(domain.state, .checkCompleted(result.summary), now: now)
+            var next = plan.nextCheck(step.state, now: now, random: &random)
+            if verifyAfterCheck.remove(id) != nil, next != nil { next = DueCheck(at: now, reason: .verify) }
+            let update = StateUpdate(state: step.state, transition: step.transition, nextCheck: next, at: now)
+            guard let checkID = try store.recordCheck(domainID: id, result: result, update: update) else { return }
+            logCheck(domain, result, checkID: checkID)
+            if let change = step.transition { announce(domain, change, checkID: checkID) }
+            dueQueue.schedule(id, next)
+        } catch {
+            // Nothing was committed: the check runs again, and no transition is lost or invented.
+            logger.error("Storing a check of \(id) failed: \(error.message); the check runs again in 30s.", metadata: ["domain_id": "\(id)"])
+            metrics.storeFailed()
+            dueQueue.schedule(id, DueCheck(at: now + 30, reason: result.reason))
+        }
+    }
+
+    private func logCheck(_ domain: Domain, _ result: CheckResult, checkID: Int64) {
+        let summary = result.records.map { "\($0.kind.rawValue) \($0.outcome.rawValue)" }.joined(separator: ", ")
+        logger.debug("Checked \(domain.name) in \(Int((result.duration * 1000).rounded())) ms: \(summary).", metadata: [
+            "domain": "\(domain.name)", "domain_id": "\(domain.id.uuidString.lowercased())", "check_id": "\(checkID)",
+            "status": "\(domain.status.rawValue)",
+        ])
+    }
+
+    /// Logs a committed status change, with the fields journald indexes.
+    private func announce(_ domain: Domain, _ change: StatusChange, checkID: Int64?) {
+        metrics.transition(to: change.to)
+        var metadata: Logger.Metadata = [
+            "domain": "\(domain.name)", "domain_id": "\(domain.id.uuidString.lowercased())",
+            "status": "\(change.to.rawValue)", "previous_status": "\(change.from.rawValue)",
+            "message_id": "\(Self.transitionMessageID)",
+        ]
+        if let checkID { metadata["check_id"] = "\(checkID)" }
+        let level: Logger.Level = change.to == .failed || change.to == .temporaryFailure ? .warning : .notice
+        logger.log(level: level, "Domain \(domain.name) is now \(change.to.rawValue) (was \(change.from.rawValue)): \(change.reason).", metadata: metadata)
+    }
+
+    /// The journal MESSAGE_ID of status transitions (see systemd/domain-verifier.catalog).
+    public static let transitionMessageID = "6a1b3c5d7e9f4a2b8c0d1e3f5a7b9c2d"
+}
