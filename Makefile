@@ -1,4 +1,5 @@
 # domain-verifier: build, test and install.
+#   make demo   the main job end to end: Knot, the daemon, a domain going pending -> verified
 #   make test   install what is missing, build once, run every test
 #   make build  build the daemon, the CLI and the tests (debug)
 #   make bench  release build of the benchmark, then every figure next to its goal
@@ -6,7 +7,7 @@
 SWIFT ?= swift
 export SWIFT_BACKTRACE = enable=no
 
-.PHONY: all deps build test bench clean
+.PHONY: all deps build test bench demo clean
 
 all: build
 
@@ -19,6 +20,11 @@ build:
 test: deps
 	$(SWIFT) build --build-tests
 	timeout 1800 $(SWIFT) test --skip-build --parallel
+
+demo: deps
+	$(SWIFT) build --product domain-verifierd
+	$(SWIFT) build --product domainctl
+	scripts/demo.sh
 
 bench: deps
 	$(SWIFT) build -c release --product domain-verifier-bench

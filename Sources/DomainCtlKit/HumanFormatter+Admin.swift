@@ -39,9 +39,10 @@ extension HumanFormatter {
 
     /// `domainctl status`: version, uptime, domain counts, load, schedule and resolver.
     public func status(_ status: StatusResponse) -> String {
-        let total = status.domains.values.reduce(0, +)
+        // "total" is the daemon's own sum; the other keys are statuses.
+        let total = status.domains["total"] ?? status.domains.filter { $0.key != "total" }.values.reduce(0, +)
         let known = Self.statusOrder.filter { status.domains[$0] != nil }
-        let others = status.domains.keys.filter { !Self.statusOrder.contains($0) }.sorted()
+        let others = status.domains.keys.filter { !Self.statusOrder.contains($0) && $0 != "total" }.sorted()
         let counts = (known + others).compactMap { name in
             status.domains[name].flatMap { $0 > 0 ? "\($0) \(name)" : nil }
         }
