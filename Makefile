@@ -7,7 +7,15 @@
 SWIFT ?= swift
 export SWIFT_BACKTRACE = enable=no
 
-.PHONY: all deps build test bench demo clean
+PREFIX ?= /usr
+BINDIR ?= $(PREFIX)/bin
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+CATALOGDIR ?= $(PREFIX)/lib/systemd/catalog
+SYSCONFDIR ?= /etc
+BUILD ?= release
+
+.PHONY: all deps build test bench demo install check-units clean
 
 all: build
 
@@ -19,7 +27,11 @@ build:
 
 test: deps
 	$(SWIFT) build --build-tests
+	BIN=.build/debug scripts/check-units.sh
 	timeout 1800 $(SWIFT) test --skip-build --parallel
+
+check-units:
+	BIN=.build/debug scripts/check-units.sh
 
 demo: deps
 	$(SWIFT) build --product domain-verifierd
@@ -29,6 +41,21 @@ demo: deps
 bench: deps
 	$(SWIFT) build -c release --product domain-verifier-bench
 	.build/release/domain-verifier-bench $(BENCH_ARGS)
+
+# Binaries, units (pointing at BINDIR), sysusers.d, the journal catalog and an example configuration.
+install:
+	$(SWIFT) build -c $(BUILD) --product domain-verifierd
+	$(SWIFT) build -c $(BUILD) --product domainctl
+	install -D -m 0755 .build/$(BUILD)/domain-verifierd $(DESTDIR)$(BINDIR)/domain-verifierd
+	install -D -m 0755 .build/$(BUILD)/domainctl $(DESTDIR)$(BINDIR)/domainctl
+	install -d $(DESTDIR)$(UNITDIR)
+	for unit in systemd/domain-verifierd.service systemd/domain-verifierd.socket; do \
+		sed 's#/usr/bin/#$(BINDIR)/#g' $$unit > $(DESTDIR)$(UNITDIR)/$$(basename $$unit); \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$(basename $$unit); \
+	done
+	install -D -m 0644 systemd/domain-verifier.sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/domain-verifier.conf
+	install -D -m 0644 systemd/domain-verifier.catalog $(DESTDIR)$(CATALOGDIR)/domain-verifier.catalog
+	install -D -m 0644 docs/domain-verifierd.toml.example $(DESTDIR)$(SYSCONFDIR)/domain-verifier/domain-verifierd.toml.example
 
 clean:
 	rm -rf .build

@@ -22,6 +22,7 @@ let package = Package(
         .systemLibrary(name: "CPSL", pkgConfig: "libpsl", providers: [.apt(["libpsl-dev"])]),
         // No pkgConfig: libunbound's .pc file requires libevent's, which Debian's -dev does not pull in.
         .systemLibrary(name: "CUnbound", providers: [.apt(["libunbound-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
 
         // The pure core: decides, never does I/O.
         .target(name: "VerifierCore"),
@@ -46,15 +47,21 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // sd_notify, the watchdog, socket activation, the journald log handler.
+        .target(name: "VerifierSystemd", dependencies: [
+            "CSystemd",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Composition: configuration, the scheduler, the domain service, start-up and shutdown.
         .target(name: "VerifierDaemon", dependencies: [
             "VerifierCore", "VerifierNames", "VerifierKeys", "VerifierStore", "VerifierDNS", "VerifierAPIModels", "VerifierAPI",
+            "VerifierSystemd",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         // Executables.
         .executableTarget(name: "domain-verifierd", dependencies: [
-            "VerifierDaemon", "VerifierAPIModels",
+            "VerifierDaemon", "VerifierAPIModels", "VerifierSystemd",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -76,6 +83,7 @@ let package = Package(
         .testTarget(name: "VerifierDNSTests", dependencies: ["VerifierDNS", "VerifierKeys", "TestSupport"]),
         .testTarget(name: "VerifierDaemonTests", dependencies: ["VerifierDaemon", "TestSupport"]),
         .testTarget(name: "VerifierAPITests", dependencies: ["VerifierAPI", "TestSupport"]),
+        .testTarget(name: "VerifierSystemdTests", dependencies: ["VerifierSystemd", "TestSupport"]),
         .testTarget(name: "DomainCtlKitTests", dependencies: ["DomainCtlKit", "TestSupport"]),
     ]
 )

@@ -46,6 +46,13 @@ struct KernelPeerCredentials: Sendable {
     var gid: UInt32
 }
 
+/// The buffer for SO_PEERGROUPS (Linux 4.13+): the peer's supplementary group ids.
+struct KernelPeerGroups: Sendable {
+    /// SO_PEERGROUPS from <asm-generic/socket.h>, which Swift's Glibc module does not export.
+    static let option: Int32 = 59
+    var gids = InlineArray<64, UInt32>(repeating: 0)
+}
+
 /// Serves a `Router` over HTTP/1.1.
 public final class AdminServer: @unchecked Sendable {
     private let router: @Sendable () -> Router
@@ -111,13 +118,20 @@ public final class AdminServer: @unchecked Sendable {
 
     private func peerCredentials(_ channel: Channel) -> EventLoopFuture<PeerCredentials?> {
         guard let provider = channel as? SocketOptionProvider else { return channel.eventLoop.makeSucceededFuture(nil) }
-        let future: EventLoopFuture<KernelPeerCredentials> = provider.unsafeGetSocketOption(
+        let credentials: EventLoopFuture<KernelPeerCredentials> = provider.unsafeGetSocketOption(
             level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
-        return future.map { Optional(PeerCredentials(pid: $0.pid, uid: $0.uid, gid: $0.gid)) }
-            .flatMapErrorThrowing { [logger] (error: any Error) -> PeerCredentials? in
-                logger.warning("Cannot read the peer credentials of a connection: \(error); it may only read.")
-                return nil
-            }
+        // NIO zero-fills the buffer and the kernel writes as many gids as the peer has (up to 64;
+        // more fail with ERANGE and the user database is asked instead).
+        let groups: EventLoopFuture<KernelPeerGroups> = provider.unsafeGetSocketOption(
+            level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(KernelPeerGroups.option))
+        let optionalGroups = groups.map { Optional($0) }.recover { _ in nil }
+        return credentials.and(optionalGroups).map { credentials, groups in
+            let list = groups.map { groups in (0..<64).map { groups.gids[$0] }.filter { $0 != 0 } }
+            return Optional(PeerCredentials(pid: credentials.pid, uid: credentials.uid, gid: credentials.gid, groups: list))
+        }.flatMapErrorThrowing { [logger] (error: any Error) -> PeerCredentials? in
+            logger.warning("Cannot read the peer credentials of a connection: \(error); it may only read.")
+            return nil
+        }
     }
 
     /// Over the connection limit: answer 503 and close, without parsing anything.

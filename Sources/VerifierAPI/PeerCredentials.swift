@@ -6,11 +6,14 @@ public struct PeerCredentials: Sendable, Equatable {
     public var pid: Int32
     public var uid: UInt32
     public var gid: UInt32
+    /// The peer's supplementary groups (SO_PEERGROUPS), or nil when the kernel could not say.
+    public var groups: [UInt32]?
 
-    public init(pid: Int32, uid: UInt32, gid: UInt32) {
+    public init(pid: Int32, uid: UInt32, gid: UInt32, groups: [UInt32]? = nil) {
         self.pid = pid
         self.uid = uid
         self.gid = gid
+        self.groups = groups
     }
 }
 
@@ -27,10 +30,12 @@ public struct AccessPolicy: Sendable {
         guard let group = getgrnam(writeGroup) else { return false }
         let gid = group.pointee.gr_gid
         if peer.gid == gid { return true }
-        return Self.supplementaryGroups(of: peer.uid, primary: peer.gid).contains(gid)
+        // The kernel's list is exact and survives PrivateUsers= for the unit's own group; the user
+        // database is the fallback when the kernel could not give it.
+        return (peer.groups ?? Self.supplementaryGroups(of: peer.uid, primary: peer.gid)).contains(gid)
     }
 
-    /// The groups the user database gives `uid` (SO_PEERCRED carries only the primary group).
+    /// The groups the user database gives `uid`.
     static func supplementaryGroups(of uid: UInt32, primary: UInt32) -> [UInt32] {
         var buffer = [CChar](repeating: 0, count: 4096)
         var entry = passwd()

@@ -8,6 +8,7 @@ import VerifierCore
 import VerifierDNS
 import VerifierNames
 import VerifierStore
+import VerifierSystemd
 
 /// Why the daemon could not start; printed as is and the process exits non-zero.
 public struct StartupError: Error, CustomStringConvertible {
@@ -33,8 +34,9 @@ public final class Daemon: @unchecked Sendable {
     private var server: AdminServer?
     private var signalSources: [DispatchSourceSignal] = []
 
-    /// Events for systemd integration (readiness, status, reload, stop); no-ops by default.
-    public var notifier: (String) -> Void = { _ in }
+    /// READY, STATUS, WATCHDOG, RELOADING and STOPPING; silent when systemd does not run the daemon.
+    private let systemd = SystemdNotifier()
+    private var counts: StatusCounts?
 
     public init(configuration: DaemonConfiguration, configPath: String?, configRequired: Bool, flags: [String: [String]],
                 logger: Logger, clock: any WallClock = SystemClock()) {
@@ -59,6 +61,13 @@ public final class Daemon: @unchecked Sendable {
             throw StartupError("cannot open the database: \(error.message)")
         }
         self.store = store
+        let counts: StatusCounts
+        do {
+            counts = StatusCounts(try store.countsByStatus()) { [systemd] line in systemd.status(line) }
+        } catch {
+            throw StartupError("cannot count the domains: \(error.message)")
+        }
+        self.counts = counts
         let resolver: UnboundResolver
         do {
             resolver = try UnboundResolver(configuration: config.effectiveResolver)
@@ -67,7 +76,7 @@ public final class Daemon: @unchecked Sendable {
         }
         self.resolver = resolver
         let scheduler = Scheduler(store: store, checker: DomainChecker(resolver: resolver), settings: SchedulerSettings(config),
-                                  clock: clock, logger: logger, metrics: metrics)
+                                  clock: clock, logger: logger, metrics: metrics, onTransition: counts.transition)
         self.scheduler = scheduler
         let scheduled: Int
         do {
@@ -77,7 +86,7 @@ public final class Daemon: @unchecked Sendable {
         }
         let names = SystemNameServices()
         let service = DomainService(store: store, scheduler: scheduler, configuration: configuration, names: names,
-                                    logger: logger, clock: clock)
+                                    counts: counts, logger: logger, clock: clock)
         let router = AdminRoutes.router(service: service, metrics: metrics) { [weak self] request in
             self?.reloadFromRequest(request) ?? .error(APIError(.serviceUnavailable, "the daemon is stopping"))
         }
@@ -97,8 +106,11 @@ public final class Daemon: @unchecked Sendable {
             throw StartupError("cannot serve the admin socket: \(error)")
         }
         self.server = server
-        logger.info("domain-verifierd \(Version.string) ready: \(scheduled) domains scheduled, DNS \(config.resolver.summary), socket \(inheritedSocket.map { "fd \($0) from systemd" } ?? socketPath), database \(config.databasePath).")
-        notifier("READY=1")
+        // Ready means ready: the database is migrated, the scheduler runs and the socket listens.
+        systemd.notify("READY=1")
+        systemd.status(counts.line)
+        let ping = systemd.startWatchdog(on: scheduler.queue)
+        logger.info("domain-verifierd \(Version.string) ready: \(scheduled) domains scheduled, DNS \(config.resolver.summary), socket \(inheritedSocket.map { "fd \($0) from systemd" } ?? socketPath), database \(config.databasePath)\(ping.map { ", watchdog pinged every \(DurationText.format($0))" } ?? "").")
     }
 
     /// Waits for SIGTERM or SIGINT (stop) and SIGHUP (reload); returns once stopped cleanly.
@@ -125,7 +137,7 @@ public final class Daemon: @unchecked Sendable {
     /// Stops in reverse order: no new requests, no new checks, in-flight checks finished or
     /// abandoned within 10 s, the resolver, then the database closed.
     public func stop() {
-        notifier("STOPPING=1")
+        systemd.notify("STOPPING=1")
         server?.stop()
         if let scheduler {
             let drained = DispatchSemaphore(value: 0)
@@ -145,8 +157,8 @@ public final class Daemon: @unchecked Sendable {
     public func reload(reason: String) -> Result<[String], ConfigurationError> {
         reloadLock.lock()
         defer { reloadLock.unlock() }
-        notifier("RELOADING=1\nMONOTONIC_USEC=\(Self.monotonicMicroseconds())")
-        defer { notifier("READY=1") }
+        systemd.notify("RELOADING=1\nMONOTONIC_USEC=\(Self.monotonicMicroseconds())")
+        defer { systemd.notify("READY=1") }
         let old = configuration.current
         let new: DaemonConfiguration
         do {

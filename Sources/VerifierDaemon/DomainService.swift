@@ -16,6 +16,7 @@ final class DomainService: Sendable {
     let scheduler: Scheduler
     let configuration: ConfigurationBox
     let names: SystemNameServices
+    let counts: StatusCounts
     let logger: Logger
     let started: Date
     let clock: any WallClock
@@ -23,8 +24,9 @@ final class DomainService: Sendable {
     private let keyGeneration = DispatchSemaphore(value: 1)
 
     init(store: Store, scheduler: Scheduler, configuration: ConfigurationBox, names: SystemNameServices,
-         logger: Logger, clock: any WallClock) {
+         counts: StatusCounts, logger: Logger, clock: any WallClock) {
         self.store = store
+        self.counts = counts
         self.scheduler = scheduler
         self.configuration = configuration
         self.names = names
@@ -75,6 +77,7 @@ final class DomainService: Sendable {
                             dkimPublicKey: key.publicKeyBase64, dkimPrivateKeyPEM: key.privateKeyPEM,
                             records: config.recordPolicy.records(for: inputs), createdAt: now)
         let domain = try stored { () throws(StoreError) in try store.createDomain(new, audit: audit(request, "domain.create", name: name, id: new.id)) }
+        counts.added()
         logger.info("Domain \(name) added (region \(region), return path \(returnPath), RSA \(keySize)).",
                     metadata: ["domain": "\(name)", "domain_id": "\(new.id.uuidString.lowercased())"])
         return .json(201, DomainPresenter.domain(domain))
@@ -148,6 +151,7 @@ final class DomainService: Sendable {
         }
         guard deleted else { throw APIError(.notFound, "the domain \(domain.name) was removed meanwhile") }
         scheduler.removed(domain.id)
+        counts.removed(domain.status)
         logger.info("Domain \(domain.name) removed.", metadata: ["domain": "\(domain.name)", "domain_id": "\(domain.id.uuidString.lowercased())"])
         return .json(200, DeletedResponse(id: domain.id.uuidString.lowercased()))
     }
@@ -157,7 +161,9 @@ final class DomainService: Sendable {
         let limit = try limitParameter(request, default: 20)
         var after: HistoryCursor?
         if let text = request.query["after"] {
-            guard let cursor = HistoryCursor(text) else {
+            // A cursor's time must be one a real entry can have (before year 10000): a time near
+            // Int64.max milliseconds traps when the store turns it back into milliseconds.
+            guard let cursor = HistoryCursor(text), cursor.at.timeIntervalSince1970 < 253_402_300_800 else {
                 throw APIError(.validationError, "after must be a history cursor as returned in an entry's \"cursor\" field")
             }
             after = cursor

@@ -59,9 +59,13 @@ public final class Scheduler: @unchecked Sendable {
     private var armedAt: Date?
     private var stopping = false
     private var drained: (() -> Void)?
+    /// Told of every committed status change, after it is logged (for STATUS= counts).
+    private let onTransition: @Sendable (StatusChange) -> Void
 
     public init(store: Store, checker: DomainChecker, settings: SchedulerSettings, clock: any WallClock = SystemClock(),
-                random: SeededOrSystemRandom = SeededOrSystemRandom(), logger: Logger, metrics: Metrics) {
+                random: SeededOrSystemRandom = SeededOrSystemRandom(), logger: Logger, metrics: Metrics,
+                onTransition: @escaping @Sendable (StatusChange) -> Void = { _ in }) {
+        self.onTransition = onTransition
         self.store = store
         self.checker = checker
         self.settings = settings
@@ -286,6 +290,7 @@ public final class Scheduler: @unchecked Sendable {
         if let checkID { metadata["check_id"] = "\(checkID)" }
         let level: Logger.Level = change.to == .failed || change.to == .temporaryFailure ? .warning : .notice
         logger.log(level: level, "Domain \(domain.name) is now \(change.to.rawValue) (was \(change.from.rawValue)): \(change.reason).", metadata: metadata)
+        onTransition(change)
     }
 
     /// The journal MESSAGE_ID of status transitions (see systemd/domain-verifier.catalog).

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import VerifierAPIModels
 import VerifierDaemon
+import VerifierSystemd
 
 @main
 struct DomainVerifierd: ParsableCommand {
@@ -77,11 +78,16 @@ struct DomainVerifierd: ParsableCommand {
             print("\(FileManager.default.fileExists(atPath: path) ? path : "the defaults and flags"): the configuration is valid")
             return
         }
-        LoggingSystem.bootstrap { label in ConsoleLogHandler(label: label, level: level) }
+        let journal = configuration.logTarget == .journal || (configuration.logTarget == .auto && JournalLogHandler.stderrIsJournal())
+        LoggingSystem.bootstrap { label in
+            journal ? JournalLogHandler(level: level) as any LogHandler : ConsoleLogHandler(label: label, level: level)
+        }
         let logger = Logger(label: "domain-verifierd")
         let daemon = Daemon(configuration: configuration, configPath: path, configRequired: config != nil, flags: flags, logger: logger)
+        // The socket systemd passes wins, unless a socket path was configured explicitly.
+        let inherited = configuration.socketPath == nil ? SocketActivation.listeningSocket() : nil
         do {
-            try daemon.start()
+            try daemon.start(inheritedSocket: inherited)
         } catch {
             logger.critical("Cannot start: \(error)")
             throw ExitCode(1)
