@@ -84,6 +84,9 @@ let package = Package(
         .testTarget(name: "VerifierDaemonTests", dependencies: ["VerifierDaemon", "TestSupport"]),
         .testTarget(name: "VerifierAPITests", dependencies: ["VerifierAPI", "TestSupport"]),
         .testTarget(name: "VerifierSystemdTests", dependencies: ["VerifierSystemd", "TestSupport"]),
+        // The real binaries against a real Knot, driven only through the socket.
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
+        // domain-verifierd under a real systemd booted in namespaces (scripts/systemd-harness).
         .testTarget(name: "DomainCtlKitTests", dependencies: ["DomainCtlKit", "TestSupport"]),
     ]
 )

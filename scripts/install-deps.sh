@@ -12,9 +12,13 @@ DEBIAN_PACKAGES=(
     # tools the tests and benchmarks run
     openssl python3 python3-pip knot knot-dnsutils dnsperf bind9-dnsutils opendkim-tools
     curl util-linux procps
+    # bridges schemathesis (TCP) to the daemon's admin Unix socket (Tests/OpenAPI)
+    socat
 )
 PYTHON_PACKAGES=(
     dnspython==2.9.2 dnslib==0.9.26 dkimpy==1.1.8 pyspf==2.0.14 checkdmarc==6.0.4
+    # checks the daemon against openapi.yaml (Tests/OpenAPI)
+    schemathesis==4.32.5
 )
 
 sudo=""

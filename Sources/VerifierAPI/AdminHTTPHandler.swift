@@ -22,7 +22,6 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
     private var body = ByteBuffer()
     private var rejected = false
     private var processing = false
-    private var deadline: Scheduled<Void>?
 
     init(peer: PeerCredentials?, mayWrite: Bool, router: @escaping @Sendable () -> Router, limits: ServerLimits,
          workers: DispatchQueue, logger: Logger, onResponse: @escaping @Sendable (Int) -> Void) {
@@ -35,24 +34,17 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
         self.onResponse = onResponse
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
-        armDeadline(context, limits.requestTimeout, idle: false)
-    }
-
-    func handlerRemoved(context: ChannelHandlerContext) {
-        deadline?.cancel()
-    }
-
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case let .head(requestHead):
             head = requestHead
             body.clear()
             rejected = false
-            // The whole request must arrive within the request timeout from its first byte.
-            armDeadline(context, limits.requestTimeout, idle: false)
             if let length = requestHead.headers.first(name: "content-length").flatMap(Int.init), length > limits.maxBodyBytes {
                 reject(context, APIError(.payloadTooLarge, "the body is \(length) bytes; the limit is \(limits.maxBodyBytes)"))
+            } else if requestHead.headers.first(name: "expect")?.lowercased() == "100-continue" {
+                // curl and others wait for this before sending a body.
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
             }
         case var .body(chunk):
             guard !rejected else { return }
@@ -63,8 +55,8 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
             body.writeBuffer(&chunk)
         case .end:
             guard !rejected, let head else { return }
-            deadline?.cancel()
             processing = true
+            context.triggerUserOutboundEvent(ConnectionDeadlineHandler.RequestComplete(), promise: nil)
             run(context, head)
         }
     }
@@ -90,7 +82,6 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
     /// Answers with an error before the request is complete, then closes: the rest is not read.
     private func reject(_ context: ChannelHandlerContext, _ error: APIError) {
         rejected = true
-        deadline?.cancel()
         write(context, .error(error), keepAlive: false)
     }
 
@@ -107,30 +98,23 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
         context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: response.body)))), promise: nil)
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if keepAlive {
-            armDeadline(context, limits.idleTimeout, idle: true)
+            context.triggerUserOutboundEvent(ConnectionDeadlineHandler.ResponseComplete(), promise: nil)
         } else {
             done.whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
         }
     }
 
-    /// One timer per connection: a request that does not arrive whole in time, or an idle
-    /// kept-alive connection, is closed (with 408 when part of a request came).
-    private func armDeadline(_ context: ChannelHandlerContext, _ after: TimeAmount, idle: Bool) {
-        deadline?.cancel()
-        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        deadline = context.eventLoop.scheduleTask(in: after) {
-            let (handler, context) = bound.value
-            guard !handler.processing else { return }
-            if !idle && handler.head != nil && !handler.rejected {
-                handler.reject(context, APIError(.requestTimeout, "the request did not arrive whole within \(after.nanoseconds / 1_000_000_000) s"))
-            } else {
-                context.close(promise: nil)
-            }
-        }
-    }
-
+    /// Malformed HTTP gets the API's JSON error, then the connection closes.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.debug("Admin connection closed after an error: \(error)")
-        context.close(promise: nil)
+        guard let parserError = error as? HTTPParserError, !processing, !rejected else {
+            context.close(promise: nil)
+            return
+        }
+        if case .headerOverflow = parserError {
+            reject(context, APIError(.headersTooLarge, "the request line and headers are too large"))
+        } else {
+            reject(context, APIError(.badRequest, "the request is not valid HTTP/1.1 (\(parserError))"))
+        }
     }
 }

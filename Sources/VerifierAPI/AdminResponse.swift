@@ -32,7 +32,9 @@ public struct AdminResponse: Sendable {
     public static func error(_ error: APIError) -> AdminResponse {
         let body = ErrorResponse(statusCode: error.name.status, name: error.name.rawValue, message: error.message)
         // ErrorResponse keeps Resend's camelCase "statusCode": encoded without the snake_case strategy.
-        let data = (try? JSONEncoder().encode(body)) ?? Data("{\"statusCode\":500,\"name\":\"internal_error\",\"message\":\"\"}".utf8)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let data = (try? encoder.encode(body)) ?? Data("{\"statusCode\":500,\"name\":\"internal_error\",\"message\":\"\"}".utf8)
         return AdminResponse(status: error.name.status, contentType: "application/json", body: data, headers: error.headers)
     }
 }
@@ -42,6 +44,8 @@ public struct APIError: Error, Sendable {
     public enum Name: String, Sendable {
         case validationError = "validation_error"
         case invalidJSON = "invalid_json"
+        /// Not valid HTTP/1.1 at all (a malformed request line or headers).
+        case badRequest = "bad_request"
         case notFound = "not_found"
         case conflict
         case forbidden
@@ -49,13 +53,14 @@ public struct APIError: Error, Sendable {
         case rateLimited = "rate_limited"
         case methodNotAllowed = "method_not_allowed"
         case requestTimeout = "request_timeout"
+        case headersTooLarge = "headers_too_large"
         case serviceUnavailable = "service_unavailable"
         case internalError = "internal_error"
 
         public var status: Int {
             switch self {
             case .validationError: 422
-            case .invalidJSON: 400
+            case .invalidJSON, .badRequest: 400
             case .notFound: 404
             case .conflict: 409
             case .forbidden: 403
@@ -63,6 +68,7 @@ public struct APIError: Error, Sendable {
             case .rateLimited: 429
             case .methodNotAllowed: 405
             case .requestTimeout: 408
+            case .headersTooLarge: 431
             case .serviceUnavailable: 503
             case .internalError: 500
             }

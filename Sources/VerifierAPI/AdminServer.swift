@@ -46,6 +46,22 @@ struct KernelPeerCredentials: Sendable {
     var gid: UInt32
 }
 
+/// Over the connection limit: answers 503 as soon as the connection is active, then closes it.
+final class BusyRefusal: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+
+    func channelActive(context: ChannelHandlerContext) {
+        let body = #"{"statusCode":503,"name":"service_unavailable","message":"too many connections to the admin socket; retry shortly"}"#
+        let response = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nRetry-After: 1\r\nConnection: close\r\n\r\n\(body)"
+        let channel = context.channel
+        context.writeAndFlush(NIOAny(context.channel.allocator.buffer(string: response))).whenComplete { _ in
+            channel.close(promise: nil)
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+}
+
 /// The buffer for SO_PEERGROUPS (Linux 4.13+): the peer's supplementary group ids.
 struct KernelPeerGroups: Sendable {
     /// SO_PEERGROUPS from <asm-generic/socket.h>, which Swift's Glibc module does not export.
@@ -87,11 +103,16 @@ public final class AdminServer: @unchecked Sendable {
                     return true
                 }
                 guard accepted else {
-                    return Self.refuseBusy(channel)
+                    // Answered once the channel is active, then closed: the descriptor is released.
+                    return channel.pipeline.addHandler(BusyRefusal())
                 }
                 channel.closeFuture.whenComplete { [connections] _ in connections.withLockedValue { $0 -= 1 } }
                 return peerCredentials(channel).flatMap { [self] peer in
-                    channel.pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true).flatMap {
+                    channel.pipeline.addHandler(ConnectionDeadlineHandler(requestTimeout: self.limits.requestTimeout,
+                                                                          idleTimeout: self.limits.idleTimeout)).flatMap {
+                    // Protocol errors are answered by AdminHTTPHandler, as JSON like every other error.
+                    channel.pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: false)
+                    }.flatMap {
                         channel.pipeline.addHandler(AdminHTTPHandler(
                             peer: peer, mayWrite: peer.map(self.access) ?? false, router: self.router, limits: self.limits,
                             workers: self.workers, logger: self.logger, onResponse: self.onResponse))
@@ -132,13 +153,6 @@ public final class AdminServer: @unchecked Sendable {
             logger.warning("Cannot read the peer credentials of a connection: \(error); it may only read.")
             return nil
         }
-    }
-
-    /// Over the connection limit: answer 503 and close, without parsing anything.
-    private static func refuseBusy(_ channel: Channel) -> EventLoopFuture<Void> {
-        let body = #"{"statusCode":503,"name":"service_unavailable","message":"too many connections to the admin socket; retry shortly"}"#
-        let response = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nRetry-After: 1\r\nConnection: close\r\n\r\n\(body)"
-        return channel.writeAndFlush(channel.allocator.buffer(string: response)).flatMap { channel.close() }
     }
 
     /// Creates the socket's directory if missing and removes a stale socket file; refuses when

@@ -62,6 +62,29 @@ public struct RecordResponse: Codable, Equatable, Sendable {
     public var detail: String?
     public var lastCheckedAt: String?
 
+    enum CodingKeys: String, CodingKey {
+        case record, name, fqdn, type, ttl, status, value, priority, required, lastOutcome, observed, detail, lastCheckedAt
+    }
+
+    /// `last_outcome`, `detail` and `last_checked_at` are always present (null before the first
+    /// check); `priority` only for MX, as Resend has it.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(record, forKey: .record)
+        try container.encode(name, forKey: .name)
+        try container.encode(fqdn, forKey: .fqdn)
+        try container.encode(type, forKey: .type)
+        try container.encode(ttl, forKey: .ttl)
+        try container.encode(status, forKey: .status)
+        try container.encode(value, forKey: .value)
+        try container.encodeIfPresent(priority, forKey: .priority)
+        try container.encode(required, forKey: .required)
+        try container.encode(lastOutcome, forKey: .lastOutcome)
+        try container.encode(observed, forKey: .observed)
+        try container.encode(detail, forKey: .detail)
+        try container.encode(lastCheckedAt, forKey: .lastCheckedAt)
+    }
+
     public init(record: String, name: String, fqdn: String, type: String, status: String, value: String, priority: Int?,
                 required: Bool, lastOutcome: String?, observed: [String], detail: String?, lastCheckedAt: String?) {
         self.record = record
@@ -105,6 +128,20 @@ public struct VerificationResponse: Codable, Equatable, Sendable {
         self.lastCheckedAt = lastCheckedAt
         self.nextCheckAt = nextCheckAt
         self.verifiedAt = verifiedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case startedAt, deadlineAt, lastCheckedAt, nextCheckAt, verifiedAt
+    }
+
+    /// Every key is always present, null when unset, as spec §9 lists them.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(startedAt, forKey: .startedAt)
+        try container.encode(deadlineAt, forKey: .deadlineAt)
+        try container.encode(lastCheckedAt, forKey: .lastCheckedAt)
+        try container.encode(nextCheckAt, forKey: .nextCheckAt)
+        try container.encode(verifiedAt, forKey: .verifiedAt)
     }
 }
 

@@ -85,8 +85,11 @@ public struct PollPlan: Sendable {
     }
 
     /// Where an overdue check lands at start-up: deadlines at once, the rest spread over `startupSpread`.
-    public func startupDue(_ due: DueCheck, now: Date, random: inout some RandomNumberGenerator) -> DueCheck {
+    /// `deadline` is the domain's open window's deadline: once it has passed, the overdue check is that
+    /// window's last check, whatever kind of check was planned before the daemon stopped.
+    public func startupDue(_ due: DueCheck, deadline: Date? = nil, now: Date, random: inout some RandomNumberGenerator) -> DueCheck {
         guard due.at < now else { return due }
+        if let deadline, deadline <= now { return DueCheck(at: now, reason: .deadline) }
         if due.reason == .deadline || poll.startupSpread <= 0 { return DueCheck(at: now, reason: due.reason) }
         return DueCheck(at: now + Double.random(in: 0..<poll.startupSpread, using: &random), reason: due.reason)
     }

@@ -245,7 +245,7 @@ public final class UnboundResolver: @unchecked Sendable {
         var template = Array("/tmp/domain-verifier-unbound.XXXXXX".utf8CString)
         let fd = mkstemp(&template)
         guard fd >= 0 else { throw ResolverError("cannot write libunbound's configuration: \(String(cString: strerror(errno)))") }
-        let path = String(cString: template)
+        let path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         defer { unlink(path) }
         let written = text.withCString { write(fd, $0, strlen($0)) }
         Glibc.close(fd)

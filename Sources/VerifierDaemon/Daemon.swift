@@ -33,6 +33,7 @@ public final class Daemon: @unchecked Sendable {
     private var scheduler: Scheduler?
     private var server: AdminServer?
     private var signalSources: [DispatchSourceSignal] = []
+    private var pruneTimer: DispatchSourceTimer?
 
     /// READY, STATUS, WATCHDOG, RELOADING and STOPPING; silent when systemd does not run the daemon.
     private let systemd = SystemdNotifier()
@@ -106,6 +107,7 @@ public final class Daemon: @unchecked Sendable {
             throw StartupError("cannot serve the admin socket: \(error)")
         }
         self.server = server
+        startPruning(store)
         // Ready means ready: the database is migrated, the scheduler runs and the socket listens.
         systemd.notify("READY=1")
         systemd.status(counts.line)
@@ -134,10 +136,29 @@ public final class Daemon: @unchecked Sendable {
         stopped.wait()
     }
 
+    /// Deletes checks older than `history.retention` every hour (the first time a minute after
+    /// start-up), in batches so that checks keep being written; transitions and the audit log stay.
+    private func startPruning(_ store: Store) {
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "domain-verifier.prune", qos: .utility))
+        timer.schedule(deadline: .now() + 60, repeating: 3600, leeway: .seconds(60))
+        timer.setEventHandler { [configuration, clock, logger] in
+            let cutoff = clock.now().addingTimeInterval(-configuration.current.historyRetention)
+            do {
+                let deleted = try store.prune(olderThan: cutoff)
+                if deleted > 0 { logger.info("Pruned \(deleted) checks older than \(DurationText.format(configuration.current.historyRetention)).") }
+            } catch {
+                logger.error("Pruning old checks failed: \(error); it runs again in an hour.")
+            }
+        }
+        timer.resume()
+        pruneTimer = timer
+    }
+
     /// Stops in reverse order: no new requests, no new checks, in-flight checks finished or
     /// abandoned within 10 s, the resolver, then the database closed.
     public func stop() {
         systemd.notify("STOPPING=1")
+        pruneTimer?.cancel()
         server?.stop()
         if let scheduler {
             let drained = DispatchSemaphore(value: 0)

@@ -161,9 +161,7 @@ final class DomainService: Sendable {
         let limit = try limitParameter(request, default: 20)
         var after: HistoryCursor?
         if let text = request.query["after"] {
-            // A cursor's time must be one a real entry can have (before year 10000): a time near
-            // Int64.max milliseconds traps when the store turns it back into milliseconds.
-            guard let cursor = HistoryCursor(text), cursor.at.timeIntervalSince1970 < 253_402_300_800 else {
+            guard let cursor = HistoryCursor(text) else {
                 throw APIError(.validationError, "after must be a history cursor as returned in an entry's \"cursor\" field")
             }
             after = cursor
@@ -186,7 +184,7 @@ final class DomainService: Sendable {
         guard let pem else { throw APIError(.notFound, "the domain \(domain.name) was removed meanwhile") }
         logger.notice("DKIM private key of \(domain.name) exported to uid \(request.peer.uid) (pid \(request.peer.pid)).",
                       metadata: ["domain": "\(domain.name)", "domain_id": "\(domain.id.uuidString.lowercased())"])
-        return .text(200, pem, contentType: "application/x-pem-file")
+        return .text(200, pem)
     }
 
     // MARK: The daemon

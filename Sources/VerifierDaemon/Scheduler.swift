@@ -89,7 +89,7 @@ public final class Scheduler: @unchecked Sendable {
                 var due = entry.due
                 if due.at < now {
                     overdue += 1
-                    due = plan.startupDue(due, now: now, random: &random)
+                    due = plan.startupDue(due, deadline: entry.deadlineAt, now: now, random: &random)
                 }
                 dueQueue.schedule(entry.id, due)
             }

@@ -126,6 +126,6 @@ public struct KeyError: Error, Equatable, Sendable, CustomStringConvertible {
         var buffer = [CChar](repeating: 0, count: 256)
         ERR_error_string_n(code, &buffer, buffer.count)
         ERR_clear_error()
-        return KeyError("\(function) failed: \(String(cString: buffer))")
+        return KeyError("\(function) failed: \(buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })")
     }
 }

@@ -130,11 +130,14 @@ extension Store {
     public func scheduledDomains() throws(StoreError) -> [ScheduledDomain] {
         try read("loading the schedule") { db in
             try Row.fetchAll(db, sql: """
-                SELECT id, next_check_at, next_check_reason FROM domains WHERE next_check_at IS NOT NULL ORDER BY next_check_at
+                SELECT id, next_check_at, next_check_reason,
+                       CASE WHEN status IN ('pending', 'temporary_failure') THEN deadline_at END AS open_deadline_at
+                FROM domains WHERE next_check_at IS NOT NULL ORDER BY next_check_at
                 """).compactMap { row in
                 guard let id = UUID(uuidString: row["id"]) else { return nil }
                 let reason = CheckReason(rawValue: row["next_check_reason"] ?? "") ?? .scheduled
-                return ScheduledDomain(id: id, due: DueCheck(at: Date(millis: row["next_check_at"]), reason: reason))
+                return ScheduledDomain(id: id, due: DueCheck(at: Date(millis: row["next_check_at"]), reason: reason),
+                                       deadlineAt: (row["open_deadline_at"] as Int64?).map(Date.init(millis:)))
             }
         }
     }

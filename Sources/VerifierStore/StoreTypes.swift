@@ -89,8 +89,9 @@ public struct HistoryCursor: Equatable, Sendable, Comparable, LosslessStringConv
 
     public init?(_ description: String) {
         let parts = description.split(separator: "-")
+        // Times of 10^18 ms or more are no entry's: refused, so they never overflow on the way back.
         guard parts.count == 3, let kind = Kind(rawValue: String(parts[0])),
-              let ms = Int64(parts[1]), let id = Int64(parts[2]) else { return nil }
+              let ms = Int64(parts[1]), (0...999_999_999_999_999_999).contains(ms), let id = Int64(parts[2]) else { return nil }
         self.init(at: Date(millis: ms), kind: kind, id: id)
     }
 
@@ -162,10 +163,15 @@ public struct StateUpdate: Sendable {
 public struct ScheduledDomain: Equatable, Sendable {
     public var id: UUID
     public var due: DueCheck
+    /// The deadline of the domain's open window (pending or temporary_failure), if any.
+    public var deadlineAt: Date? = nil
 }
 
 extension Date {
     /// Milliseconds since 1970, the store's time unit.
-    public var millis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+    public var millis: Int64 {
+        // Clamped: a far-off date read from outside must not trap the process.
+        Int64(exactly: (timeIntervalSince1970 * 1000).rounded()) ?? (timeIntervalSince1970 < 0 ? .min : .max)
+    }
     public init(millis: Int64) { self.init(timeIntervalSince1970: Double(millis) / 1000) }
 }

@@ -260,6 +260,15 @@ struct PollPlanTests {
         #expect(due == DueCheck(at: t0, reason: .deadline))
     }
 
+    @Test(arguments: [CheckReason.scheduled, .confirm, .verify])
+    func startupDue_whenTheWindowsDeadlinePassedWhileDown_isTheDeadlineCheckAtNow(reason: CheckReason) {
+        var random = SplitMix64(seed: 31)
+        let overdue = DueCheck(at: t0 - .hours(2), reason: reason)
+        #expect(plan.startupDue(overdue, deadline: t0 - .hours(1), now: t0, random: &random) == DueCheck(at: t0, reason: .deadline))
+        let spread = plan.startupDue(overdue, deadline: t0 + .hours(1), now: t0, random: &random)
+        #expect(spread.reason == reason && spread.at >= t0 && spread.at < t0 + .minutes(10), "a deadline still ahead does not count")
+    }
+
     @Test func startupDue_withNoSpread_putsOverdueChecksAtNow() {
         let plan = PollPlan(poll: PollPolicy(startupSpread: 0))
         var random = SplitMix64(seed: 31)
