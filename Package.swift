@@ -38,7 +38,7 @@ let package = Package(
 
         .target(name: "VerifierAPIModels"),
         // domainctl's HTTP client over the admin socket, its commands and human output.
-        .target(name: "DomainCtlKit", dependencies: ["VerifierAPIModels"]),
+        .target(name: "DomainCtlKit", dependencies: ["VerifierAPIModels", "VerifierCore"]),
         // The admin HTTP API on the Unix socket: routes, limits, peer credentials.
         .target(name: "VerifierAPI", dependencies: [
             "VerifierAPIModels",
@@ -70,7 +70,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "domainctl", dependencies: [
-            "DomainCtlKit", "VerifierAPIModels",
+            "DomainCtlKit", "VerifierAPIModels", "VerifierCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -1,5 +1,6 @@
 // What each domainctl command does: which API calls, in which order, and what it prints.
 import Foundation
+import VerifierCore
 import VerifierAPIModels
 
 /// The commands of spec §10, independent of how the command line was parsed.

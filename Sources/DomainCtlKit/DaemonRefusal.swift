@@ -1,5 +1,6 @@
 // The daemon answered with an error status: its ErrorResponse, and when to retry if it said.
 import Foundation
+import VerifierCore
 import VerifierAPIModels
 
 /// A request the daemon refused (status ≥ 400), with the message it gave.

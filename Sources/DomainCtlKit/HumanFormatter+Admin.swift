@@ -1,5 +1,6 @@
 // The human output of history, status, reload, update and remove.
 import Foundation
+import VerifierCore
 import VerifierAPIModels
 
 extension HumanFormatter {

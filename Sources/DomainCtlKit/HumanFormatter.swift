@@ -1,6 +1,7 @@
 // The human output of the domain commands (show, list, records, add, verify): plain text built
 // from the API models, with no I/O, so that it can be tested from constructed values.
 import Foundation
+import VerifierCore
 import VerifierAPIModels
 
 /// Turns API answers into the text domainctl prints; `now` anchors the "3h ago" beside each time.

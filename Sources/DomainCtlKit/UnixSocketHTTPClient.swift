@@ -6,6 +6,7 @@
 // URLSession cannot reach a Unix socket on Linux at all. One request with `Connection: close`
 // needs only socket, connect, send and read.
 import Foundation
+import VerifierCore
 import VerifierAPIModels
 
 /// Sends each request on a new connection to `socketPath` and reads the whole response.

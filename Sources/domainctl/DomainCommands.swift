@@ -2,6 +2,7 @@
 import ArgumentParser
 import DomainCtlKit
 import VerifierAPIModels
+import VerifierCore
 
 /// A domain's name (or id) as the commands take it.
 struct DomainName: ParsableArguments {

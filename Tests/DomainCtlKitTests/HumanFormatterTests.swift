@@ -182,15 +182,4 @@ struct TextPiecesTests {
         let table = TextTable(header: ["A", "LONG HEADER", "C"], rows: [["wide cell", "", ""], ["x", "y", "z"]])
         #expect(table.lines() == ["A          LONG HEADER  C", "wide cell", "x          y            z"])
     }
-
-    @Test func testDurations_parseLikeTheDaemonsConfiguration() throws {
-        #expect(try DurationText.parse("10m") == 600)
-        #expect(try DurationText.parse("1h30m") == 5400)
-        #expect(try DurationText.parse("500ms") == 0.5)
-        #expect(throws: DurationText.ParseError.self) { try DurationText.parse("10") }
-        #expect(throws: DurationText.ParseError.self) { try DurationText.parse("5 minutes") }
-        #expect(DurationText.format(600) == "10m")
-        #expect(DurationText.format(0.3) == "300ms")
-        #expect(DurationText.format(90) == "90s")
-    }
 }
