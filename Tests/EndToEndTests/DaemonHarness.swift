@@ -162,7 +162,7 @@ final class DaemonHarness: @unchecked Sendable {
         let process = Process()
         // Test runner threads block SIGTERM; env --default-signal unblocks it, then execs (same pid).
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["--default-signal", binary] + arguments
+        process.arguments = unsetServiceManagerVariables + ["--default-signal", binary] + arguments
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = output
         process.standardError = output

@@ -126,7 +126,7 @@ struct LifecycleTests {
 
         // The same arguments: the same database and the same socket.
         let binary = try DaemonHarness.binary("domain-verifierd")
-        let second = try await Subprocess.run("/usr/bin/env", ["--default-signal", binary] + daemon.arguments, timeout: 20)
+        let second = try await Subprocess.run("/usr/bin/env", unsetServiceManagerVariables + ["--default-signal", binary] + daemon.arguments, timeout: 20)
         #expect(second.status != 0 && second.status != 128 + SIGKILL, "the second daemon ran (status \(second.status))")
         let output = second.stderr + String(decoding: second.stdout, as: UTF8.self)
         #expect(output.contains("in use by another process"), "\(output)")

@@ -19,7 +19,7 @@ final class ChildProcess: @unchecked Sendable {
         // mask: it would ignore our SIGTERM. `env --default-signal` unblocks them and then execs,
         // so the process id stays the child's own.
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["--default-signal", executable] + arguments
+        process.arguments = unsetServiceManagerVariables + ["--default-signal", executable] + arguments
         process.standardInput = stdin ?? FileHandle.nullDevice
         process.standardOutput = stdout ?? FileHandle.nullDevice
         process.standardError = stderr ?? FileHandle.nullDevice
@@ -54,3 +54,10 @@ func executable(_ name: String) -> String {
     }
     return name
 }
+
+/// `env` arguments that unset the service manager's variables: a test that sets NOTIFY_SOCKET or
+/// WATCHDOG_USEC in this process must not have children (daemons, knotd) report to it.
+public let unsetServiceManagerVariables = [
+    "-u", "NOTIFY_SOCKET", "-u", "WATCHDOG_USEC", "-u", "WATCHDOG_PID",
+    "-u", "LISTEN_FDS", "-u", "LISTEN_PID", "-u", "LISTEN_FDNAMES",
+]
