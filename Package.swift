@@ -87,6 +87,7 @@ let package = Package(
         // The real binaries against a real Knot, driven only through the socket.
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
         // domain-verifierd under a real systemd booted in namespaces (scripts/systemd-harness).
+        .testTarget(name: "SystemdTests", dependencies: ["TestSupport"]),
         .testTarget(name: "DomainCtlKitTests", dependencies: ["DomainCtlKit", "TestSupport"]),
     ]
 )

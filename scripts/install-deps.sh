@@ -12,6 +12,8 @@ DEBIAN_PACKAGES=(
     # tools the tests and benchmarks run
     openssl python3 python3-pip knot knot-dnsutils dnsperf bind9-dnsutils opendkim-tools
     curl util-linux procps
+    # booted as PID 1 of fresh namespaces by scripts/systemd-harness (Tests/SystemdTests)
+    systemd
     # bridges schemathesis (TCP) to the daemon's admin Unix socket (Tests/OpenAPI)
     socat
 )
