@@ -261,7 +261,7 @@ public final class Scheduler: @unchecked Sendable {
             let update = StateUpdate(state: step.state, transition: step.transition, nextCheck: next, at: now)
             guard let checkID = try store.recordCheck(domainID: id, result: result, update: update) else { return }
             logCheck(domain, result, checkID: checkID)
-            if let change = step.transition { announce(domain, change, checkID: checkID) }
+            if let change = step.transition { announce(domain, change, checkID: checkID, result: result) }
             dueQueue.schedule(id, next)
         } catch {
             // Nothing was committed: the check runs again, and no transition is lost or invented.
@@ -277,10 +277,23 @@ public final class Scheduler: @unchecked Sendable {
             "domain": "\(domain.name)", "domain_id": "\(domain.id.uuidString.lowercased())", "check_id": "\(checkID)",
             "status": "\(domain.status.rawValue)",
         ])
+        for judgement in result.records where judgement.outcome != .match {
+            logRecord(domain, judgement, checkID: checkID, level: .debug)
+        }
+    }
+
+    /// One entry for one record's outcome, with the RECORD and OUTCOME fields journald indexes.
+    private func logRecord(_ domain: Domain, _ judgement: RecordJudgement, checkID: Int64, level: Logger.Level) {
+        let spec = domain.records.first { $0.spec.kind == judgement.kind }?.spec
+        let name = spec.map { "\($0.kind.family) \($0.type.rawValue) \($0.fqdn)" } ?? judgement.kind.rawValue
+        logger.log(level: level, "Record \(name) of \(domain.name): \(judgement.outcome.rawValue)\(judgement.detail.map { " (\($0))" } ?? "").", metadata: [
+            "domain": "\(domain.name)", "domain_id": "\(domain.id.uuidString.lowercased())", "check_id": "\(checkID)",
+            "record": "\(judgement.kind.rawValue)", "outcome": "\(judgement.outcome.rawValue)",
+        ])
     }
 
     /// Logs a committed status change, with the fields journald indexes.
-    private func announce(_ domain: Domain, _ change: StatusChange, checkID: Int64?) {
+    private func announce(_ domain: Domain, _ change: StatusChange, checkID: Int64?, result: CheckResult? = nil) {
         metrics.transition(to: change.to)
         var metadata: Logger.Metadata = [
             "domain": "\(domain.name)", "domain_id": "\(domain.id.uuidString.lowercased())",
@@ -290,6 +303,12 @@ public final class Scheduler: @unchecked Sendable {
         if let checkID { metadata["check_id"] = "\(checkID)" }
         let level: Logger.Level = change.to == .failed || change.to == .temporaryFailure ? .warning : .notice
         logger.log(level: level, "Domain \(domain.name) is now \(change.to.rawValue) (was \(change.from.rawValue)): \(change.reason).", metadata: metadata)
+        // The records behind a demotion, one entry each, so `journalctl RECORD=… OUTCOME=…` finds them.
+        if let result, let checkID, change.to == .temporaryFailure || change.to == .failed {
+            for judgement in result.records where judgement.kind.isRequired && judgement.outcome != .match {
+                logRecord(domain, judgement, checkID: checkID, level: level)
+            }
+        }
         onTransition(change)
     }
 

@@ -144,6 +144,11 @@ struct StatusLifecycleTests {
         #expect(abs((failing.verification.deadline ?? .distantPast).timeIntervalSince(windowStart) - 120) < 0.002)
         #expect(failing.record("SPF TXT")?.status == "temporary_failure")
         #expect(failing.record("DKIM TXT")?.status == "verified")
+        // The demotion names the record behind it, with the fields journald indexes (RECORD, OUTCOME).
+        let recordLine = daemon.log.split(separator: "\n").first {
+            $0.contains("WARNING") && $0.contains("Record SPF TXT") && $0.contains("record=spf_txt")
+        }
+        #expect(recordLine?.contains("outcome=") == true, "no record entry with RECORD and OUTCOME in:\n\(daemon.log.suffix(3000))")
     }
 
     @Test func verifiedDomain_withOnlyDNSErrors_staysVerifiedForTheGrace_thenTemporaryFailure() async throws {
