@@ -40,7 +40,9 @@ demo: deps
 
 bench: deps
 	$(SWIFT) build -c release --product domain-verifier-bench
-	.build/release/domain-verifier-bench $(BENCH_ARGS)
+	$(SWIFT) build -c release --product domain-verifierd
+	.build/release/domain-verifier-bench resolver $(BENCH_ARGS)
+	.build/release/domain-verifier-bench daemon $(BENCH_ARGS)
 
 # Binaries, units (pointing at BINDIR), sysusers.d, the journal catalog and an example configuration.
 install:

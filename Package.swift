@@ -66,7 +66,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "domain-verifier-bench", dependencies: [
-            "VerifierCore", "VerifierDNS", "VerifierKeys", "TestSupport",
+            "VerifierCore", "VerifierDNS", "VerifierKeys", "VerifierStore", "VerifierAPIModels", "DomainCtlKit", "TestSupport",
+            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "domainctl", dependencies: [

@@ -17,6 +17,15 @@ public enum VerifyOutcome: Sendable {
     case failed(StoreError)
 }
 
+/// A check that finished, with the step it leads to, waiting to be committed.
+struct FinishedCheck {
+    var domain: Domain
+    var result: CheckResult
+    var step: VerificationStep
+    var next: DueCheck?
+    var at: Date
+}
+
 /// The schedule's timing settings, replaceable at reload.
 public struct SchedulerSettings: Sendable, Equatable {
     public var verification: VerificationPolicy
@@ -51,7 +60,11 @@ public final class Scheduler: @unchecked Sendable {
     private var settings: SchedulerSettings
     private var random: SeededOrSystemRandom
     private var dueQueue = DueQueue()
-    private var inFlight = Set<UUID>()
+    /// Domains with a check running, as they were when it started (kept current by verify).
+    private var inFlight: [UUID: Domain] = [:]
+    /// Finished checks whose results are not committed yet: written together, in one transaction.
+    private var unwritten: [FinishedCheck] = []
+    private var flushScheduled = false
     /// Domains whose verify arrived while a check ran: one more check follows it.
     private var verifyAfterCheck = Set<UUID>()
     private var lastVerify: [UUID: Date] = [:]
@@ -109,6 +122,7 @@ public final class Scheduler: @unchecked Sendable {
             stopping = true
             timer?.cancel()
             timer = nil
+            flush()
             if inFlight.isEmpty {
                 completion(0)
                 return
@@ -149,6 +163,8 @@ public final class Scheduler: @unchecked Sendable {
                 completion(.rateLimited(retryAfter: retry))
                 return
             }
+            // A result waiting to be written would make the stored state stale.
+            flush()
             do {
                 guard let domain = try store.domain(id: id) else {
                     completion(.notFound)
@@ -156,6 +172,7 @@ public final class Scheduler: @unchecked Sendable {
                 }
                 lastVerify[id] = now
                 let step = machine.step(domain.state, .verifyRequested, now: now)
+                inFlight[id]?.state = step.state
                 if let change = step.transition {
                     let next = DueCheck(at: now, reason: .verify)
                     try store.applyUpdate(domainID: id, update: StateUpdate(state: step.state, transition: change, nextCheck: next, at: now), audit: audit)
@@ -163,7 +180,7 @@ public final class Scheduler: @unchecked Sendable {
                 } else {
                     try store.appendAudit(audit)
                 }
-                if inFlight.contains(id) {
+                if inFlight[id] != nil {
                     verifyAfterCheck.insert(id)
                 } else {
                     dueQueue.schedule(id, DueCheck(at: now, reason: .verify))
@@ -237,7 +254,7 @@ public final class Scheduler: @unchecked Sendable {
             if case let .runCheck(checkReason)? = step.actions.first { reason = checkReason }
         }
         guard domain.status != .notStarted && domain.status != .failed else { return }
-        inFlight.insert(id)
+        inFlight[id] = domain
         metrics.checkStarted()
         let target = CheckTarget(domain: domain.name, records: domain.records.map(\.spec))
         checker.check(target, reason: reason, startedAt: now) { [self] result in
@@ -246,28 +263,49 @@ public final class Scheduler: @unchecked Sendable {
     }
 
     private func checkFinished(_ id: UUID, _ result: CheckResult) {
-        inFlight.remove(id)
         metrics.checkFinished(result)
-        defer {
-            if stopping, inFlight.isEmpty { drained?() }
-            pump()
-        }
+        guard let domain = inFlight.removeValue(forKey: id) else { return }
         let now = clock.now()
+        let step = machine.step(domain.state, .checkCompleted(result.summary), now: now)
+        var next = plan.nextCheck(step.state, now: now, random: &random)
+        if verifyAfterCheck.remove(id) != nil, next != nil { next = DueCheck(at: now, reason: .verify) }
+        unwritten.append(FinishedCheck(domain: domain, result: result, step: step, next: next, at: now))
+        // Results that arrive together are written together: the flush runs after what is queued now.
+        if !flushScheduled {
+            flushScheduled = true
+            queue.async { [self] in
+                flush()
+                if stopping, inFlight.isEmpty { drained?() }
+                pump()
+            }
+        }
+    }
+
+    /// Commits the finished checks in one transaction (one fsync for all of them), then announces
+    /// their status changes and plans their next checks.
+    private func flush() {
+        flushScheduled = false
+        guard !unwritten.isEmpty else { return }
+        let batch = unwritten
+        unwritten = []
         do {
-            guard let domain = try store.domain(id: id) else { return }
-            let step = machine.step(domain.state, .checkCompleted(result.summary), now: now)
-            var next = plan.nextCheck(step.state, now: now, random: &random)
-            if verifyAfterCheck.remove(id) != nil, next != nil { next = DueCheck(at: now, reason: .verify) }
-            let update = StateUpdate(state: step.state, transition: step.transition, nextCheck: next, at: now)
-            guard let checkID = try store.recordCheck(domainID: id, result: result, update: update) else { return }
-            logCheck(domain, result, checkID: checkID)
-            if let change = step.transition { announce(domain, change, checkID: checkID, result: result) }
-            dueQueue.schedule(id, next)
+            let checkIDs = try store.recordChecks(batch.map { item in
+                (item.domain.id, item.result, StateUpdate(state: item.step.state, transition: item.step.transition, nextCheck: item.next, at: item.at))
+            })
+            for (item, checkID) in zip(batch, checkIDs) {
+                // A domain deleted while its check ran: nothing was written for it.
+                guard let checkID else { continue }
+                logCheck(item.domain, item.result, checkID: checkID)
+                if let change = item.step.transition { announce(item.domain, change, checkID: checkID, result: item.result) }
+                dueQueue.schedule(item.domain.id, item.next)
+            }
         } catch {
-            // Nothing was committed: the check runs again, and no transition is lost or invented.
-            logger.error("Storing a check of \(id) failed: \(error.message); the check runs again in 30s.", metadata: ["domain_id": "\(id)"])
+            // Nothing was committed: the checks run again, and no transition is lost or invented.
+            logger.error("Storing \(batch.count) checks failed: \(error.message); they run again in 30s.")
             metrics.storeFailed()
-            dueQueue.schedule(id, DueCheck(at: now + 30, reason: result.reason))
+            for item in batch {
+                dueQueue.schedule(item.domain.id, DueCheck(at: item.at + 30, reason: item.result.reason))
+            }
         }
     }
 

@@ -4,36 +4,54 @@ import GRDB
 import VerifierCore
 
 extension Store {
+    /// Stores several finished checks in one transaction (one fsync), each with the state it leads
+    /// to; all are committed or none. Returns each check's id, nil for a domain deleted meanwhile.
+    public func recordChecks(_ checks: [(domainID: UUID, result: CheckResult, update: StateUpdate)]) throws(StoreError) -> [Int64?] {
+        var encoded: [(id: String, result: CheckResult, update: StateUpdate, records: String, all: String, domainWide: String, observed: [String])] = []
+        for check in checks {
+            encoded.append((check.domainID.uuidString.lowercased(), check.result, check.update,
+                            try StoreJSON.encode(check.result.records), try StoreJSON.encode(check.result.allDiagnostics),
+                            try StoreJSON.encode(check.result.diagnostics),
+                            try check.result.records.map { judgement throws(StoreError) in try StoreJSON.encode(judgement.observed) }))
+        }
+        return try write("storing \(checks.count) checks") { db -> [Int64?] in
+            try encoded.map { item in
+                try Self.insertCheck(db, domainID: item.id, result: item.result, update: item.update, recordsJSON: item.records,
+                                     diagnosticsJSON: item.all, domainDiagnosticsJSON: item.domainWide, observedJSON: item.observed)
+            }
+        }
+    }
+
     /// Stores a finished check with the state it leads to. The check row, the transition (if any),
     /// the domain's new state and its records' last outcomes are committed together or not at all.
     /// Returns the check's id, or nil when the domain was deleted while the check ran.
     @discardableResult
     public func recordCheck(domainID: UUID, result: CheckResult, update: StateUpdate) throws(StoreError) -> Int64? {
-        let id = domainID.uuidString.lowercased()
-        let recordsJSON = try StoreJSON.encode(result.records)
-        let diagnosticsJSON = try StoreJSON.encode(result.allDiagnostics)
-        let domainDiagnosticsJSON = try StoreJSON.encode(result.diagnostics)
-        return try write("storing a check of \(domainID)") { db -> Int64? in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM domains WHERE id = ?", arguments: [id]) != nil else { return nil }
-            try db.execute(sql: """
-                INSERT INTO checks (domain_id, started_at, duration_ms, reason, verdict, records, diagnostics)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [id, result.startedAt.millis, Int64((result.duration * 1000).rounded()),
-                                 result.reason.rawValue, result.summary.verdict.rawValue, recordsJSON, domainDiagnosticsJSON])
-            let checkID = db.lastInsertedRowID
-            if let transition = update.transition {
-                try Self.insertTransition(transition, domainID: id, at: update.at, checkID: checkID, db)
-            }
-            try Self.updateState(update, domainID: id, diagnosticsJSON: diagnosticsJSON, db)
-            for judgement in result.records {
-                try db.execute(sql: """
-                    UPDATE records SET last_outcome = ?, observed = ?, detail = ?, last_checked_at = ?
-                    WHERE domain_id = ? AND kind = ?
-                    """, arguments: [judgement.outcome.rawValue, try StoreJSON.encode(judgement.observed), judgement.detail,
-                                     update.at.millis, id, judgement.kind.rawValue])
-            }
-            return checkID
+        try recordChecks([(domainID, result, update)])[0]
+    }
+
+    /// Writes one check, its transition, the domain's state and its records' outcomes; nil when the
+    /// domain is gone. Runs inside the caller's transaction.
+    private static func insertCheck(_ db: Database, domainID id: String, result: CheckResult, update: StateUpdate, recordsJSON: String,
+                                    diagnosticsJSON: String, domainDiagnosticsJSON: String, observedJSON: [String]) throws -> Int64? {
+        guard try Bool.fetchOne(db, sql: "SELECT 1 FROM domains WHERE id = ?", arguments: [id]) != nil else { return nil }
+        try db.execute(sql: """
+            INSERT INTO checks (domain_id, started_at, duration_ms, reason, verdict, records, diagnostics)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [id, result.startedAt.millis, Int64((result.duration * 1000).rounded()),
+                             result.reason.rawValue, result.summary.verdict.rawValue, recordsJSON, domainDiagnosticsJSON])
+        let checkID = db.lastInsertedRowID
+        if let transition = update.transition {
+            try insertTransition(transition, domainID: id, at: update.at, checkID: checkID, db)
         }
+        try updateState(update, domainID: id, diagnosticsJSON: diagnosticsJSON, db)
+        for (judgement, observed) in zip(result.records, observedJSON) {
+            try db.execute(sql: """
+                UPDATE records SET last_outcome = ?, observed = ?, detail = ?, last_checked_at = ?
+                WHERE domain_id = ? AND kind = ?
+                """, arguments: [judgement.outcome.rawValue, observed, judgement.detail, update.at.millis, id, judgement.kind.rawValue])
+        }
+        return checkID
     }
 
     /// Stores a state change that no check caused (verify requested, a new schedule), with its

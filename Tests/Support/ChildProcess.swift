@@ -2,19 +2,19 @@
 import Foundation
 
 /// Runs one program in the background and stops it with SIGTERM, then SIGKILL after a grace period.
-final class ChildProcess: @unchecked Sendable {
+public final class ChildProcess: @unchecked Sendable {
     private let process = Process()
     private let lock = NSLock()
     private var stopped = false
 
     /// The child's process id, valid from start until it has been reaped.
-    var processID: Int32 { process.processIdentifier }
+    public var processID: Int32 { process.processIdentifier }
 
-    var isRunning: Bool { process.isRunning }
+    public var isRunning: Bool { process.isRunning }
 
     /// Starts `executable` (a path, or a name looked up on PATH); each stream is a FileHandle or a
     /// Pipe, or nil for /dev/null.
-    init(_ executable: String, _ arguments: [String], stdin: Any? = nil, stdout: Any? = nil, stderr: Any? = nil) throws {
+    public init(_ executable: String, _ arguments: [String], stdin: Any? = nil, stdout: Any? = nil, stderr: Any? = nil) throws {
         // Test runner threads block SIGTERM and other signals, and a spawned child inherits that
         // mask: it would ignore our SIGTERM. `env --default-signal` unblocks them and then execs,
         // so the process id stays the child's own.
@@ -28,7 +28,7 @@ final class ChildProcess: @unchecked Sendable {
 
     /// Sends SIGTERM, waits up to `grace` seconds, then SIGKILL; returns once the child is reaped.
     /// Safe to call more than once and after the child exited by itself.
-    func stop(grace: TimeInterval = 3) {
+    public func stop(grace: TimeInterval = 3) {
         lock.lock()
         defer { lock.unlock() }
         if stopped { return }

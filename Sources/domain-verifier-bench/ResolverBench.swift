@@ -1,4 +1,4 @@
-// domain-verifier-bench: measures the DNS check path against Knot, beside dnsperf and checkdmarc.
+// The resolver bench: the DNS check path against Knot, beside dnsperf and checkdmarc.
 import ArgumentParser
 import Dispatch
 import Foundation
@@ -7,11 +7,10 @@ import VerifierCore
 import VerifierDNS
 import VerifierKeys
 
-@main
-struct Bench: ParsableCommand {
+struct ResolverBench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "domain-verifier-bench",
-        abstract: "DNS check throughput of domain-verifier against dnsperf, and its speed against checkdmarc.")
+        commandName: "resolver",
+        abstract: "DNS check throughput of the resolver path against dnsperf, and its speed against checkdmarc.")
 
     @Option(help: "Domains in the benchmark zone.")
     var domains = 20_000
@@ -29,8 +28,7 @@ struct Bench: ParsableCommand {
     var dnsperfSeconds = 10
 
     mutating func run() throws {
-        let machine = Self.machine()
-        print("domain-verifier bench on \(machine)")
+        print("== The resolver path (issue 3) on \(Bench.machine())")
         let key = try DKIMKeyPair.generate(bits: 2048)
         let names = (0..<domains).map { "d\($0).bench.test" }
         let started = Date()
@@ -171,13 +169,6 @@ struct Bench: ParsableCommand {
             \(name). TXT "v=spf1 include:amazonses.com -all"
             """
         }.joined(separator: "\n")
-    }
-
-    static func machine() -> String {
-        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
-            .split(separator: "\n").first { $0.hasPrefix("model name") }?
-            .split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
-        return "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(cpu), \(ProcessInfo.processInfo.physicalMemory >> 30) GiB"
     }
 
     static func rate(_ value: Double) -> String { String(format: "%8.0f", value) }
