@@ -97,7 +97,7 @@ final class DomainService: Sendable {
             }
             status = value
         }
-        let page = try stored { () throws(StoreError) in try store.listDomains(limit: limit, after: after, status: status) }
+        let page = try stored { () throws(StoreError) in try store.listDomains(limit: limit, after: after, status: status, withRecords: false) }
         return .json(200, ListResponse(hasMore: page.hasMore, data: page.items.map { DomainPresenter.domain($0, withRecords: false) }))
     }
 

@@ -56,9 +56,9 @@ extension Store {
         }
     }
 
-    /// A page of domains ordered by id, after the id `after`, optionally of one status.
-    /// List items carry their records too; the API decides what to show.
-    public func listDomains(limit: Int, after: UUID? = nil, status: DomainStatus? = nil) throws(StoreError) -> Page<Domain> {
+    /// A page of domains ordered by id, after the id `after`, optionally of one status; with their
+    /// records only when asked (one more query per domain).
+    public func listDomains(limit: Int, after: UUID? = nil, status: DomainStatus? = nil, withRecords: Bool = true) throws(StoreError) -> Page<Domain> {
         try read("listing domains") { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
@@ -73,7 +73,7 @@ extension Store {
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             _ = arguments.append(contentsOf: [limit + 1])
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM domains \(filter) ORDER BY id LIMIT ?", arguments: arguments)
-            let domains = try rows.prefix(limit).map { try Self.domain(from: $0, db) }
+            let domains = try rows.prefix(limit).map { try Self.domain(from: $0, db, withRecords: withRecords) }
             return Page(items: domains, hasMore: rows.count > limit)
         }
     }

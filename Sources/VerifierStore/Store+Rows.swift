@@ -28,7 +28,7 @@ extension Store {
         (row[column] as Int64?).map(Date.init(millis:))
     }
 
-    static func domain(from row: Row, _ db: Database) throws -> Domain {
+    static func domain(from row: Row, _ db: Database, withRecords: Bool = true) throws -> Domain {
         let idText: String = row["id"]
         guard let id = UUID(uuidString: idText) else {
             throw StoreError(.corrupt, "the domain id \(idText) is not a UUID")
@@ -49,7 +49,7 @@ extension Store {
         let nextCheck = date(row, "next_check_at").map {
             DueCheck(at: $0, reason: CheckReason(rawValue: row["next_check_reason"] ?? "") ?? .scheduled)
         }
-        let records = try Row.fetchAll(db, sql: "SELECT * FROM records WHERE domain_id = ?", arguments: [idText])
+        let records = !withRecords ? [] : try Row.fetchAll(db, sql: "SELECT * FROM records WHERE domain_id = ?", arguments: [idText])
             .compactMap { try record(from: $0) }
             .sorted { $0.spec.kind < $1.spec.kind }
         return Domain(
