@@ -31,10 +31,7 @@ struct DaemonBench: ParsableCommand {
 
     mutating func run() throws {
         print("== The whole daemon (issue 6) on \(Bench.machine())")
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("domain-verifierd").path
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw ValidationError("no domain-verifierd next to the bench at \(binary); build it in the same configuration")
-        }
+        let binary = try DaemonProcess.binaryNextToBench()
         let key = try DKIMKeyPair.generate(bits: 2048)
         let names = (0..<domains).map { "d\($0).bench.test" }
         let knot = try KnotServer(zones: [
@@ -163,6 +160,15 @@ final class DaemonProcess {
     let socket: String
     private let process: ChildProcess
     private let started = Date()
+
+    /// The daemon built beside this bench, in the same configuration.
+    static func binaryNextToBench() throws -> String {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("domain-verifierd").path
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw ValidationError("no domain-verifierd next to the bench at \(binary); build it in the same configuration")
+        }
+        return binary
+    }
 
     init(binary: String, directory: String, arguments: [String]) throws {
         socket = directory + "/admin.sock"

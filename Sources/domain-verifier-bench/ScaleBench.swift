@@ -30,7 +30,7 @@ struct ScaleBench: ParsableCommand {
 
     mutating func run() throws {
         print("== A million domains (issue 6) on \(Bench.machine())")
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("domain-verifierd").path
+        let binary = try DaemonProcess.binaryNextToBench()
         let key = try DKIMKeyPair.generate(bits: 2048)
         // Wildcards answer for every domain: the few checks due while idle all match.
         let knot = try KnotServer(zones: [
@@ -117,7 +117,7 @@ struct ScaleBench: ParsableCommand {
         let now = Date().millis
         let policy = RecordPolicy()
         let recordsJSON = #"[{"cname_chain":[],"diagnostics":[],"kind":"dkim","observed":[],"outcome":"match","rcode":"NOERROR"},{"cname_chain":[],"diagnostics":[],"kind":"spf_mx","observed":[],"outcome":"match","rcode":"NOERROR"},{"cname_chain":[],"diagnostics":[],"kind":"spf_txt","observed":[],"outcome":"match","rcode":"NOERROR"},{"cname_chain":[],"diagnostics":[],"kind":"dmarc","observed":[],"outcome":"match","rcode":"NOERROR"}]"#
-        var random = SeededOrSystemRandomForBench(seed: 42)
+        var random = SeededOrSystemRandom(seed: 42)
         for batchStart in stride(from: 0, to: count, by: 10_000) {
             try queue.write { db in
                 for index in batchStart..<min(batchStart + 10_000, count) {
@@ -151,19 +151,6 @@ struct ScaleBench: ParsableCommand {
             }
         }
         try queue.close()
-    }
-}
-
-/// SplitMix64, so that seeded benches spread due times the same way each run.
-struct SeededOrSystemRandomForBench {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
