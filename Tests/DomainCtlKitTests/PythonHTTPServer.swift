@@ -33,7 +33,7 @@ struct LoggedRequest: Decodable {
 final class PythonHTTPServer {
     let socketPath: String
     private let directory: TemporaryDirectory
-    private let process = Process()
+    private let process: ChildProcess
     /// The server's stdin: when this test process dies without stopping it, the pipe closes and the server exits.
     private let lifeline = Pipe()
     private let logPath: String
@@ -50,12 +50,9 @@ final class PythonHTTPServer {
         let script = try directory.file("server.py", contents: Data(Self.script.utf8))
         _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
 
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, socketPath, routesPath, logPath]
-        process.standardInput = lifeline
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
-        try process.run()
+        // ChildProcess (posix_spawn): a long-lived server must not keep another child's descriptors.
+        process = try ChildProcess("python3", [script, socketPath, routesPath, logPath], stdin: lifeline,
+                                   stderr: try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath)))
         try waitForSocket()
     }
 
@@ -78,9 +75,7 @@ final class PythonHTTPServer {
     }
 
     deinit {
-        // SIGKILL: the test runner's threads block SIGTERM, and a spawned child inherits that mask.
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.stop(grace: 1)
         try? lifeline.fileHandleForWriting.close()
     }
 

@@ -72,8 +72,8 @@ final class DaemonHarness: @unchecked Sendable {
     let knot: KnotServer
 
     private let lock = NSLock()
-    private var process: Process?
-    private var watchdog: Process?
+    private var process: ChildProcess?
+    private var watchdog: ChildProcess?
     private var watchdogPipe: Pipe?
 
     /// Short timers for tests; `overrides` (flag → value) replace or add to them.
@@ -130,7 +130,7 @@ final class DaemonHarness: @unchecked Sendable {
     /// The daemon's stderr, over all its runs.
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    var processID: Int32? { lock.withLock { process?.processIdentifier } }
+    var processID: Int32? { lock.withLock { process?.processID } }
 
     // MARK: Life cycle
 
@@ -153,28 +153,16 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     /// Starts the binary with `arguments`, stderr and stdout appended to the log, under a watchdog
-    /// that kills it if the test process dies first.
-    private func spawn(_ arguments: [String]) throws -> Process {
+    /// that kills it if the test process dies first. Both through ChildProcess (posix_spawn): the
+    /// daemon must not inherit another child's descriptors and hold them for its whole life.
+    private func spawn(_ arguments: [String]) throws -> ChildProcess {
         let binary = try Self.binary("domain-verifierd")
         guard let output = FileHandle(forWritingAtPath: logPath) else { throw HarnessError("cannot open \(logPath)") }
         defer { try? output.close() }
         output.seekToEndOfFile()
-        let process = Process()
-        // Test runner threads block SIGTERM; env --default-signal unblocks it, then execs (same pid).
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = unsetServiceManagerVariables + ["--default-signal", binary] + arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
+        let process = try ChildProcess(binary, arguments, stdout: output, stderr: output)
         let pipe = Pipe()
-        let watchdog = Process()
-        watchdog.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        watchdog.arguments = ["--default-signal", "/bin/sh", "-c", "read _; kill -KILL \(process.processIdentifier) 2>/dev/null"]
-        watchdog.standardInput = pipe
-        watchdog.standardOutput = FileHandle.nullDevice
-        watchdog.standardError = FileHandle.nullDevice
-        try? watchdog.run()
+        let watchdog = try? ChildProcess("/bin/sh", ["-c", "read _; kill -KILL \(process.processID) 2>/dev/null"], stdin: pipe)
         lock.withLock {
             self.process = process
             self.watchdog = watchdog
@@ -187,7 +175,7 @@ final class DaemonHarness: @unchecked Sendable {
     @discardableResult
     func stop(_ signal: Int32 = SIGTERM, within seconds: TimeInterval = 15) async throws -> ProcessEnd {
         guard let process = lock.withLock({ process }) else { throw HarnessError("no daemon is running") }
-        if process.isRunning { kill(process.processIdentifier, signal) }
+        if process.isRunning { kill(process.processID, signal) }
         let deadline = Date(timeIntervalSinceNow: seconds)
         while process.isRunning {
             if Date() > deadline {
@@ -196,7 +184,6 @@ final class DaemonHarness: @unchecked Sendable {
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        process.waitUntilExit()
         retireWatchdog()
         lock.withLock { self.process = nil }
         return Self.end(of: process)
@@ -204,19 +191,19 @@ final class DaemonHarness: @unchecked Sendable {
 
     /// SIGKILL, for crash tests and cleanup; returns once the process is reaped. Idempotent.
     func kill9() {
-        let process = lock.withLock { () -> Process? in
+        let process = lock.withLock { () -> ChildProcess? in
             defer { self.process = nil }
             return self.process
         }
         retireWatchdog()
         guard let process else { return }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        if process.isRunning { kill(process.processID, SIGKILL) }
+        process.wait()
     }
 
     /// Stops the watchdog without letting it fire (it would signal a pid that may be reused).
     private func retireWatchdog() {
-        let (watchdog, pipe) = lock.withLock { () -> (Process?, Pipe?) in
+        let (watchdog, pipe) = lock.withLock { () -> (ChildProcess?, Pipe?) in
             defer {
                 self.watchdog = nil
                 self.watchdogPipe = nil
@@ -224,13 +211,16 @@ final class DaemonHarness: @unchecked Sendable {
             return (self.watchdog, self.watchdogPipe)
         }
         guard let watchdog else { return }
-        if watchdog.isRunning { kill(watchdog.processIdentifier, SIGKILL) }
-        watchdog.waitUntilExit()
+        if watchdog.isRunning { kill(watchdog.processID, SIGKILL) }
+        watchdog.wait()
         try? pipe?.fileHandleForWriting.close()
     }
 
-    private static func end(of process: Process) -> ProcessEnd {
-        process.terminationReason == .uncaughtSignal ? .signalled(process.terminationStatus) : .exited(process.terminationStatus)
+    private static func end(of process: ChildProcess) -> ProcessEnd {
+        switch process.wait() {
+        case let .exited(code): .exited(code)
+        case let .signalled(signal): .signalled(signal)
+        }
     }
 
     /// A binary built next to the test bundle (the same scratch path), whatever that path is.

@@ -11,6 +11,12 @@
 # (boot.log and console.log are printed, and whatever was started is stopped again).
 # Then: ct WORKDIR CMD... runs a command inside; stop.sh WORKDIR powers it off and cleans up.
 set -euo pipefail
+# The container outlives this script: it must not keep descriptors the caller's other children own
+# (Foundation's Process learns that a child ended when a socket it shares with it closes).
+for fd in /proc/$$/fd/*; do
+    fd=${fd##*/}
+    if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+done
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 . "$HERE/lib.sh"
