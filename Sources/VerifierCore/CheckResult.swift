@@ -28,12 +28,18 @@ public struct CheckSummary: Equatable, Sendable {
     /// The outcome of each required record.
     public var outcomes: [RecordKind: Outcome]
 
-    public init(outcomes: [RecordKind: Outcome]) {
+    /// When the check started: what it saw is evidence from then, not from when it finished.
+    /// Nil means "at the time of the event".
+    public var startedAt: Date?
+
+    public init(outcomes: [RecordKind: Outcome], startedAt: Date? = nil) {
         self.outcomes = outcomes.filter { $0.key.isRequired }
+        self.startedAt = startedAt
     }
 
-    public init(_ judgements: [RecordJudgement]) {
-        self.init(outcomes: Dictionary(judgements.map { ($0.kind, $0.outcome) }, uniquingKeysWith: { first, _ in first }))
+    public init(_ judgements: [RecordJudgement], startedAt: Date? = nil) {
+        self.init(outcomes: Dictionary(judgements.map { ($0.kind, $0.outcome) }, uniquingKeysWith: { first, _ in first }),
+                  startedAt: startedAt)
     }
 
     public var verdict: CheckVerdict {
@@ -89,7 +95,7 @@ public struct CheckResult: Equatable, Codable, Sendable {
         self.spfLookups = spfLookups
     }
 
-    public var summary: CheckSummary { CheckSummary(records) }
+    public var summary: CheckSummary { CheckSummary(records, startedAt: startedAt) }
 
     /// Every diagnostic of this check: per record, then domain-wide.
     public var allDiagnostics: [Diagnostic] { records.flatMap(\.diagnostics) + diagnostics }

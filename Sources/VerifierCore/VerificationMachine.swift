@@ -138,6 +138,9 @@ public struct VerificationMachine: Sendable {
         next.lastCheckedAt = now
         let verdict = summary.verdict
         if verdict == .allMatch { next.lastMatchedAt = now }
+        // What the check saw is evidence from when it started: a check begun before a deadline or
+        // before the confirm delay ran out decides nothing that needs a later look.
+        let observed = min(summary.startedAt ?? now, now)
 
         switch state.status {
         case .notStarted, .failed:
@@ -151,8 +154,9 @@ public struct VerificationMachine: Sendable {
                                       reason: state.status == .pending ? "every required record matches"
                                                                        : "every required record matches again")
             }
-            guard state.isPastDeadline(now), let deadline = state.deadlineAt else {
-                return VerificationStep(state: next, actions: [])
+            guard state.isPastDeadline(observed), let deadline = state.deadlineAt else {
+                // Begun before the deadline, finished after it: the last check is still to come.
+                return VerificationStep(state: next, actions: state.isPastDeadline(now) ? [.runCheck(.deadline)] : [])
             }
             let window = state.status == .pending ? policy.pendingTimeout : policy.temporaryFailureTimeout
             if verdict == .definitiveMiss {
@@ -160,7 +164,7 @@ public struct VerificationMachine: Sendable {
             }
             // Inconclusive at the deadline: a DNS error is no evidence, so retry the last check,
             // but not beyond the grace the daemon gives DNS errors.
-            if now.timeIntervalSince(deadline) >= policy.dnsErrorGrace {
+            if observed.timeIntervalSince(deadline) >= policy.dnsErrorGrace {
                 return fail(from: state, next, reason: "the \(DurationText.format(window)) window ended and DNS errors kept the last check from succeeding for \(DurationText.format(policy.dnsErrorGrace)) more (\(summary.misses))")
             }
             return VerificationStep(state: next, actions: [])
@@ -174,23 +178,23 @@ public struct VerificationMachine: Sendable {
             case .definitiveMiss:
                 next.dnsErrorSince = nil
                 guard let firstMiss = state.firstMissAt else {
-                    next.firstMissAt = now
+                    next.firstMissAt = observed
                     return VerificationStep(state: next, actions: [])
                 }
-                guard now.timeIntervalSince(firstMiss) >= policy.confirmDelay else {
+                guard observed.timeIntervalSince(firstMiss) >= policy.confirmDelay else {
                     return VerificationStep(state: next, actions: [])
                 }
                 return becomeTemporaryFailure(from: state, next, windowStart: firstMiss,
-                                              reason: "a required record stopped matching (\(summary.misses)), confirmed \(DurationText.format(now.timeIntervalSince(firstMiss).rounded())) after the first miss")
+                                              reason: "a required record stopped matching (\(summary.misses)), confirmed \(DurationText.format(observed.timeIntervalSince(firstMiss).rounded())) after the first miss")
             case .inconclusive:
                 guard let since = state.dnsErrorSince else {
-                    next.dnsErrorSince = now
+                    next.dnsErrorSince = observed
                     return VerificationStep(state: next, actions: [])
                 }
-                guard now.timeIntervalSince(since) >= policy.dnsErrorGrace else {
+                guard observed.timeIntervalSince(since) >= policy.dnsErrorGrace else {
                     return VerificationStep(state: next, actions: [])
                 }
-                return becomeTemporaryFailure(from: state, next, windowStart: now,
+                return becomeTemporaryFailure(from: state, next, windowStart: observed,
                                               reason: "only DNS errors for \(DurationText.format(policy.dnsErrorGrace)) or more (\(summary.misses))")
             }
         }

@@ -268,6 +268,9 @@ public final class Scheduler: @unchecked Sendable {
         let now = clock.now()
         let step = machine.step(domain.state, .checkCompleted(result.summary), now: now)
         var next = plan.nextCheck(step.state, now: now, random: &random)
+        if case let .runCheck(reason)? = step.actions.first(where: { if case .runCheck = $0 { true } else { false } }) {
+            next = DueCheck(at: now, reason: reason)
+        }
         if verifyAfterCheck.remove(id) != nil, next != nil { next = DueCheck(at: now, reason: .verify) }
         unwritten.append(FinishedCheck(domain: domain, result: result, step: step, next: next, at: now))
         // Results that arrive together are written together: the flush runs after what is queued now.

@@ -201,6 +201,24 @@ struct VerificationMachineTests {
         #expect(step.actions == [.recordTransition(StatusChange(from: .pending, to: .verified, reason: "every required record matches"))])
     }
 
+    @Test func pendingCheck_begunBeforeTheDeadline_butFinishedAfterIt_asksForTheLastCheck_insteadOfFailing() {
+        let begun = CheckSummary(outcomes: Summaries.miss.outcomes, startedAt: Self.deadline - 0.003)
+        let step = machine.step(Self.pending(), .checkCompleted(begun), now: Self.deadline + 0.010)
+        #expect(step.state.status == .pending)
+        #expect(step.transition == nil)
+        #expect(step.actions == [.runCheck(.deadline)])
+        let last = CheckSummary(outcomes: Summaries.miss.outcomes, startedAt: Self.deadline + 0.020)
+        #expect(machine.step(step.state, .checkCompleted(last), now: Self.deadline + 0.030).state.status == .failed)
+    }
+
+    @Test func verifiedDomain_secondMissBegunBeforeConfirmDelay_doesNotConfirm_evenIfItFinishesAfter() {
+        let confirm = VerificationPolicy().confirmDelay
+        let early = CheckSummary(outcomes: Summaries.miss.outcomes, startedAt: t0 + confirm - 1)
+        let step = machine.step(Self.verified(firstMissAt: t0), .checkCompleted(early), now: t0 + confirm + 1)
+        #expect(step.state.status == .verified)
+        #expect(step.state.firstMissAt == t0)
+    }
+
     @Test func pendingDomain_whenWindowEnds_failsAfterLastCheck_namingTheMisses() {
         let step = machine.step(Self.pending(), .checkCompleted(Summaries.miss), now: Self.deadline)
         #expect(step.state.status == .failed)
