@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "VerifierKeysTests", dependencies: ["VerifierKeys", "TestSupport"]),
         .testTarget(name: "VerifierStoreTests", dependencies: ["VerifierStore", "TestSupport"]),
         .testTarget(name: "VerifierDNSTests", dependencies: ["VerifierDNS", "VerifierKeys", "TestSupport"]),
-        .testTarget(name: "VerifierDaemonTests", dependencies: ["VerifierDaemon", "TestSupport"]),
+        .testTarget(name: "VerifierDaemonTests", dependencies: ["VerifierDaemon", "VerifierKeys", "TestSupport"]),
         .testTarget(name: "VerifierAPITests", dependencies: ["VerifierAPI", "TestSupport"]),
         .testTarget(name: "VerifierSystemdTests", dependencies: ["VerifierSystemd", "TestSupport"]),
         // The real binaries against a real Knot, driven only through the socket.

@@ -108,6 +108,7 @@ public final class Daemon: @unchecked Sendable {
         }
         self.server = server
         startPruning(store)
+        checkIntegrityInBackground(store)
         // Ready means ready: the database is migrated, the scheduler runs and the socket listens.
         systemd.notify("READY=1")
         systemd.status(counts.line)
@@ -134,6 +135,21 @@ public final class Daemon: @unchecked Sendable {
             signalSources.append(source)
         }
         stopped.wait()
+    }
+
+    /// Reads the whole database once after start-up; a damaged one stops the daemon with the reason
+    /// rather than letting it write more into it. Never repaired or recreated silently.
+    private func checkIntegrityInBackground(_ store: Store) {
+        DispatchQueue.global(qos: .utility).async { [self] in
+            do throws(StoreError) {
+                try store.checkIntegrity()
+            } catch {
+                logger.critical("Stopping: \(error.message). Restore it from a backup, or move it away to start afresh.")
+                systemd.notify("STATUS=stopped: the database is damaged")
+                stop()
+                exit(1)
+            }
+        }
     }
 
     /// Deletes checks older than `history.retention` every hour (the first time a minute after

@@ -32,12 +32,17 @@ public struct SchedulerSettings: Sendable, Equatable {
     public var poll: PollPolicy
     public var maxInflightChecks: Int
     public var verifyMinInterval: TimeInterval
+    /// How far ahead the schedule is held in memory; later checks wait in the store's index until
+    /// the horizon reaches them, so memory and start-up do not grow with the number of domains.
+    public var lookAhead: TimeInterval
 
-    public init(verification: VerificationPolicy, poll: PollPolicy, maxInflightChecks: Int, verifyMinInterval: TimeInterval) {
+    public init(verification: VerificationPolicy, poll: PollPolicy, maxInflightChecks: Int, verifyMinInterval: TimeInterval,
+                lookAhead: TimeInterval = 600) {
         self.verification = verification
         self.poll = poll
         self.maxInflightChecks = maxInflightChecks
         self.verifyMinInterval = verifyMinInterval
+        self.lookAhead = lookAhead
     }
 
     init(_ configuration: DaemonConfiguration) {
@@ -70,6 +75,8 @@ public final class Scheduler: @unchecked Sendable {
     private var lastVerify: [UUID: Date] = [:]
     private var timer: DispatchSourceTimer?
     private var armedAt: Date?
+    /// Checks due up to this time are in `dueQueue`; later ones are only in the store.
+    private var horizon = Date.distantPast
     private var stopping = false
     private var drained: (() -> Void)?
     /// Told of every committed status change, after it is logged (for STATUS= counts).
@@ -91,12 +98,14 @@ public final class Scheduler: @unchecked Sendable {
     private var machine: VerificationMachine { VerificationMachine(policy: settings.verification) }
     private var plan: PollPlan { PollPlan(poll: settings.poll, verification: settings.verification) }
 
-    /// Loads the schedule from the store: overdue deadlines first and at once, other overdue checks
-    /// spread over `startup_spread`. Returns how many domains are scheduled.
+    /// Loads the checks due within `lookAhead` from the store: overdue deadlines first and at once,
+    /// other overdue checks spread over `startup_spread`. Returns how many were loaded.
     public func start() throws(StoreError) -> Int {
-        let scheduled = try store.scheduledDomains()
+        let horizon = clock.now() + queue.sync { settings.lookAhead }
+        let scheduled = try store.scheduledDomains(through: horizon)
         return queue.sync {
             let now = clock.now()
+            self.horizon = horizon
             var overdue = 0
             for entry in scheduled {
                 var due = entry.due
@@ -110,7 +119,7 @@ public final class Scheduler: @unchecked Sendable {
             timer.setEventHandler { [weak self] in self?.timerFired() }
             timer.resume()
             self.timer = timer
-            logger.info("Scheduler started with \(scheduled.count) scheduled domains (\(overdue) overdue).")
+            logger.info("Scheduler started: \(scheduled.count) checks due within \(DurationText.format(settings.lookAhead)) (\(overdue) overdue).")
             pump()
             return scheduled.count
         }
@@ -217,19 +226,43 @@ public final class Scheduler: @unchecked Sendable {
         dispatchPrecondition(condition: .onQueue(queue))
         guard !stopping else { return }
         let now = clock.now()
+        if now + settings.lookAhead / 2 >= horizon { loadAhead(now) }
         while inFlight.count < settings.maxInflightChecks, let (id, due) = dueQueue.popDue(now: now) {
             startCheck(id, due: due, now: now)
         }
         arm()
     }
 
+    /// Loads the checks due between the horizon and `lookAhead` from now, and moves the horizon.
+    private func loadAhead(_ now: Date) {
+        let newHorizon = now + settings.lookAhead
+        do {
+            // A domain already planned in memory (a verify, a retry) keeps that plan.
+            for entry in try store.scheduledDomains(through: newHorizon, after: horizon) where inFlight[entry.id] == nil && dueQueue.due(entry.id) == nil {
+                dueQueue.schedule(entry.id, entry.due)
+            }
+            horizon = newHorizon
+        } catch {
+            logger.error("Cannot load the next checks from the store: \(error.message); trying again at the next wake-up.")
+        }
+    }
+
+    /// Plans a domain's next check: in memory when it falls before the horizon, else the store's
+    /// copy (already written) is loaded when the horizon reaches it.
+    private func planNext(_ id: UUID, _ due: DueCheck?) {
+        if let due, due.at <= horizon {
+            dueQueue.schedule(id, due)
+        } else {
+            dueQueue.schedule(id, nil)
+        }
+    }
+
     private func arm() {
         guard let timer else { return }
-        guard inFlight.count < settings.maxInflightChecks, let next = dueQueue.earliest() else {
-            armedAt = nil
-            timer.schedule(deadline: .distantFuture)
-            return
-        }
+        // Wake for the next due check, or to load the next stretch of the schedule, whichever is first.
+        let refill = horizon - settings.lookAhead / 2
+        let due = inFlight.count < settings.maxInflightChecks ? dueQueue.earliest() : nil
+        let next = min(due ?? refill, refill)
         if armedAt == next { return }
         armedAt = next
         // A wall-clock deadline: due times are wall-clock times persisted in the store.
@@ -300,7 +333,7 @@ public final class Scheduler: @unchecked Sendable {
                 guard let checkID else { continue }
                 logCheck(item.domain, item.result, checkID: checkID)
                 if let change = item.step.transition { announce(item.domain, change, checkID: checkID, result: item.result) }
-                dueQueue.schedule(item.domain.id, item.next)
+                planNext(item.domain.id, item.next)
             }
         } catch {
             // Nothing was committed: the checks run again, and no transition is lost or invented.

@@ -279,6 +279,30 @@ import VerifierCore
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == garbage)
     }
 
+    @Test func damagePastTheHeader_isFoundByTheIntegrityCheck() throws {
+        let fixture = try StoreFixture()
+        for index in 0..<200 { _ = try fixture.addDomain("d\(index).example.com") }
+        try fixture.store.close()
+        // Overwrite pages in the middle of the file, away from the header and the schema.
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: fixture.path))
+        let size = try handle.seekToEnd()
+        try handle.seek(toOffset: size / 2)
+        try handle.write(contentsOf: Data(repeating: 0xA5, count: 8192))
+        try handle.close()
+        fixture.store = try Store(path: fixture.path)
+        #expect {
+            try fixture.store.checkIntegrity()
+        } throws: { error in
+            (error as? StoreError)?.kind == .corrupt && "\(error)".contains("is damaged")
+        }
+    }
+
+    @Test func healthyDatabase_passesTheIntegrityCheck() throws {
+        let fixture = try StoreFixture()
+        _ = try fixture.addDomain("example.com")
+        try fixture.store.checkIntegrity()
+    }
+
     @Test func migrations_areRecorded_andReopeningDoesNotRerunThem() throws {
         let fixture = try StoreFixture()
         try fixture.reopen()

@@ -1,0 +1,78 @@
+// The scheduler with a real store, libunbound and Knot: checks beyond the look-ahead horizon still run.
+import Foundation
+import Logging
+import Testing
+import TestSupport
+import VerifierCore
+import VerifierDNS
+import VerifierKeys
+import VerifierStore
+@testable import VerifierDaemon
+
+@Suite struct SchedulerTests {
+    /// Knot serving complete records for every name under sched.test (wildcards), and a store of
+    /// verified domains whose next checks are due at the times given.
+    private func fixture(_ dues: [TimeInterval]) throws -> (KnotServer, Store, [UUID], TemporaryDirectory) {
+        let key = try DKIMKeyPair.generate(bits: 1024)
+        let knot = try KnotServer(zones: [
+            "sched.test": """
+                *.sched.test. TXT \(KnotServer.txt("p=\(key.publicKeyBase64)"))
+                *.sched.test. TXT "v=spf1 include:amazonses.com ~all"
+                *.sched.test. MX 10 feedback-smtp.us-east-1.amazonses.com.
+                """,
+        ])
+        let directory = try TemporaryDirectory()
+        let store = try Store(path: directory.path + "/db.sqlite")
+        let now = Date()
+        var ids: [UUID] = []
+        for (index, due) in dues.enumerated() {
+            let name = "d\(index).sched.test"
+            let records = RecordPolicy().records(for: DomainRecordInputs(name: name, region: "us-east-1", returnPath: "send",
+                                                                         dkimPublicKey: key.publicKeyBase64, dkimSelector: "resend"))
+            let domain = try store.createDomain(NewDomain(name: name, region: "us-east-1", customReturnPath: "send", openTracking: false,
+                                                          clickTracking: false, dkimSelector: "resend", dkimKeyBits: 1024,
+                                                          dkimPublicKey: key.publicKeyBase64, dkimPrivateKeyPEM: key.privateKeyPEM,
+                                                          records: records, createdAt: now),
+                                                audit: AuditEntry(at: now, peerUID: 0, peerPID: 0, action: "domain.create"))
+            let state = VerificationState(status: .verified, lastCheckedAt: now, lastMatchedAt: now, verifiedAt: now)
+            try store.applyUpdate(domainID: domain.id, update: StateUpdate(state: state, transition: nil,
+                                                                           nextCheck: DueCheck(at: now + due, reason: .scheduled), at: now))
+            ids.append(domain.id)
+        }
+        return (knot, store, ids, directory)
+    }
+
+    private func lastChecked(_ store: Store, _ id: UUID) throws -> Date? {
+        try store.domain(id: id)?.state.lastCheckedAt
+    }
+
+    @Test func checksDueBeyondTheLookAhead_areLoadedWhenTheHorizonReachesThem() async throws {
+        let (knot, store, ids, directory) = try fixture([0, 2.5])
+        defer { knot.stop() }
+        _ = directory
+        let before = try #require(try lastChecked(store, ids[1]))
+        let resolver = try UnboundResolver(configuration: ResolverConfiguration(mode: .forward, servers: [knot.address], timeout: 2,
+                                                                                cacheMaxTTL: 0, cacheMaxNegativeTTL: 0))
+        let settings = SchedulerSettings(verification: VerificationPolicy(), poll: PollPolicy(recheckInterval: 3600, startupSpread: 0),
+                                         maxInflightChecks: 8, verifyMinInterval: 0, lookAhead: 1)
+        let scheduler = Scheduler(store: store, checker: DomainChecker(resolver: resolver), settings: settings,
+                                  logger: Logger(label: "test"), metrics: Metrics())
+        // Only the domain due now is within the first horizon of 1 s.
+        #expect(try scheduler.start() == 1)
+        let deadline = Date().addingTimeInterval(15)
+        var checked: Date?
+        while Date() < deadline {
+            if let last = try lastChecked(store, ids[1]), last > before {
+                checked = last
+                break
+            }
+            try await Task.sleep(for: .milliseconds(100))  // polling the store: the check is its own event
+        }
+        #expect(checked != nil, "the domain due in 2.5 s, beyond the 1 s horizon, was never checked")
+        #expect(try lastChecked(store, ids[0]).map { $0 > before } == true, "the domain due at once was checked")
+        #expect(scheduler.snapshot().scheduled <= 1, "checks due in an hour are not held in memory")
+        await withCheckedContinuation { continuation in scheduler.stop(timeout: 5) { _ in continuation.resume() } }
+        resolver.close()
+        try store.close()
+    }
+}
