@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "VerifierStoreTests", dependencies: ["VerifierStore", "TestSupport"]),
         .testTarget(name: "VerifierDNSTests", dependencies: ["VerifierDNS", "VerifierKeys", "TestSupport"]),
         .testTarget(name: "VerifierDaemonTests", dependencies: ["VerifierDaemon", "VerifierKeys", "TestSupport"]),
-        .testTarget(name: "VerifierAPITests", dependencies: ["VerifierAPI", "TestSupport"]),
+        .testTarget(name: "VerifierAPITests", dependencies: ["VerifierAPI", "VerifierAPIModels", "VerifierCore", "TestSupport"]),
         .testTarget(name: "VerifierSystemdTests", dependencies: ["VerifierSystemd", "TestSupport"]),
         // The real binaries against a real Knot, driven only through the socket.
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),

@@ -25,6 +25,11 @@ public struct AdminResponse: Sendable {
         }
     }
 
+    /// The same JSON, written by the value itself: the API's frequent answers take this path.
+    public static func json<T: Encodable & JSONWritable>(_ status: Int, _ value: T) -> AdminResponse {
+        AdminResponse(status: status, contentType: "application/json", body: Data(value.jsonBytes()))
+    }
+
     public static func text(_ status: Int, _ text: String, contentType: String = "text/plain; charset=utf-8") -> AdminResponse {
         AdminResponse(status: status, contentType: contentType, body: Data(text.utf8))
     }

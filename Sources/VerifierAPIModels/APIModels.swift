@@ -374,13 +374,53 @@ public enum APIJSON {
         JSONDecoder()
     }
 
-    /// ISO 8601 UTC with milliseconds: `2026-11-28T03:00:00.000Z`.
+    /// ISO 8601 UTC with milliseconds: `2026-11-28T03:00:00.000Z`, for years 0000 to 9999.
+    ///
+    /// Written digit by digit: `String(format:)` and `gmtime_r` made this two fifths of the cost of
+    /// listing domains. The civil date comes from the day number with H. Hinnant's `civil_from_days`.
     public static func timestamp(_ date: Date) -> String {
         let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
-        var seconds = time_t(milliseconds / 1000)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(milliseconds % 1000))
+        let (days, millisecondOfDay) = milliseconds.floorDividedWithRemainder(by: 86_400_000)
+        let era = (days + 719_468).floorDividedWithRemainder(by: 146_097)
+        let dayOfEra = era.remainder                                                  // [0, 146096]
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100) // [0, 365], from March
+        let monthFromMarch = (5 * dayOfYear + 2) / 153                                 // [0, 11]
+        let day = dayOfYear - (153 * monthFromMarch + 2) / 5 + 1
+        let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
+        let year = min(max(yearOfEra + era.quotient * 400 + (month <= 2 ? 1 : 0), 0), 9999)
+        let seconds = millisecondOfDay / 1000
+        return String(unsafeUninitializedCapacity: 24) { buffer in
+            func put(_ value: Int64, _ digits: Int, at offset: Int) {
+                var value = value
+                for position in stride(from: offset + digits - 1, through: offset, by: -1) {
+                    buffer[position] = UInt8(truncatingIfNeeded: 48 + value % 10)
+                    value /= 10
+                }
+            }
+            put(year, 4, at: 0)
+            buffer[4] = UInt8(ascii: "-")
+            put(month, 2, at: 5)
+            buffer[7] = UInt8(ascii: "-")
+            put(day, 2, at: 8)
+            buffer[10] = UInt8(ascii: "T")
+            put(seconds / 3600, 2, at: 11)
+            buffer[13] = UInt8(ascii: ":")
+            put(seconds / 60 % 60, 2, at: 14)
+            buffer[16] = UInt8(ascii: ":")
+            put(seconds % 60, 2, at: 17)
+            buffer[19] = UInt8(ascii: ".")
+            put(millisecondOfDay % 1000, 3, at: 20)
+            buffer[23] = UInt8(ascii: "Z")
+            return 24
+        }
+    }
+}
+
+extension Int64 {
+    /// Division rounding towards minus infinity, with its non-negative remainder.
+    func floorDividedWithRemainder(by divisor: Int64) -> (quotient: Int64, remainder: Int64) {
+        let quotient = self >= 0 ? self / divisor : (self - divisor + 1) / divisor
+        return (quotient, self - quotient * divisor)
     }
 }

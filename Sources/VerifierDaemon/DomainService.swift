@@ -57,7 +57,7 @@ final class DomainService: Sendable {
         }
         let openTracking = try body.bool("open_tracking") ?? false
         let clickTracking = try body.bool("click_tracking") ?? false
-        if try stored { () throws(StoreError) in try store.domain(name: name) } != nil {
+        if try stored({ () throws(StoreError) in try store.domain(name: name) }) != nil {
             throw APIError(.conflict, "a domain named \(name) already exists")
         }
         let key: DKIMKeyPair

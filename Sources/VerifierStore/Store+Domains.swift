@@ -43,7 +43,7 @@ extension Store {
     /// The domain with this id, with its records.
     public func domain(id: UUID) throws(StoreError) -> Domain? {
         try read("reading the domain \(id)") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM domains WHERE id = ?", arguments: [id.uuidString.lowercased()])
+            try Row.fetchOne(db, sql: "SELECT \(Self.DomainColumn.selection) FROM domains WHERE id = ?", arguments: [id.uuidString.lowercased()])
                 .map { try Self.domain(from: $0, db) }
         }
     }
@@ -51,7 +51,7 @@ extension Store {
     /// The domain named `name` (an A-label, lower case).
     public func domain(name: String) throws(StoreError) -> Domain? {
         try read("reading the domain \(name)") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM domains WHERE name = ?", arguments: [name])
+            try Row.fetchOne(db, sql: "SELECT \(Self.DomainColumn.selection) FROM domains WHERE name = ?", arguments: [name])
                 .map { try Self.domain(from: $0, db) }
         }
     }
@@ -72,7 +72,7 @@ extension Store {
             }
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             _ = arguments.append(contentsOf: [limit + 1])
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM domains \(filter) ORDER BY id LIMIT ?", arguments: arguments)
+            let rows = try Row.fetchAll(db, sql: "SELECT \(Self.DomainColumn.selection) FROM domains \(filter) ORDER BY id LIMIT ?", arguments: arguments)
             let domains = try rows.prefix(limit).map { try Self.domain(from: $0, db, withRecords: withRecords) }
             return Page(items: domains, hasMore: rows.count > limit)
         }

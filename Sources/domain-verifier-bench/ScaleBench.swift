@@ -70,7 +70,7 @@ struct ScaleBench: ParsableCommand {
         print("  idle RSS            \(idleRSS) MB          goal ≤ 200 MB   \(idleRSS <= 200 ? "met" : "MISSED")")
         print("  idle CPU            \(String(format: "%.2f", idleCPU))% over \(idleSeconds) s   goal ≤ 1%      \(idleCPU <= 1 ? "met" : "MISSED")")
         for (name, result) in [("GET /domains/{name}", one), ("GET /domains?limit=100", list)] {
-            print("  \(name.padding(toLength: 24, withPad: " ", startingAt: 0)) p50 \(String(format: "%.2f", result.p50)) ms  p99 \(String(format: "%.2f", result.p99)) ms  (\(result.count) requests, \(clients) clients)  goal p99 ≤ 5 ms  \(result.p99 <= 5 ? "met" : "MISSED")")
+            print("  \(name.padding(toLength: 24, withPad: " ", startingAt: 0)) p50 \(String(format: "%.2f", result.p50)) ms  p99 \(String(format: "%.2f", result.p99)) ms  (\(String(format: "%.0f", result.perSecond)) requests/s, \(clients) clients)  goal p99 ≤ 5 ms  \(result.p99 <= 5 ? "met" : "MISSED")")
         }
     }
 
@@ -78,6 +78,7 @@ struct ScaleBench: ParsableCommand {
         var p50: Double
         var p99: Double
         var count: Int
+        var perSecond: Double
     }
 
     /// `clients` threads issue GETs for `seconds`; each request's latency in milliseconds.
@@ -106,7 +107,8 @@ struct ScaleBench: ParsableCommand {
         let (samples, failures) = results.snapshot()
         guard failures == 0, !samples.isEmpty else { throw ValidationError("\(failures) requests failed") }
         let sorted = samples.sorted()
-        return Latencies(p50: sorted[sorted.count / 2], p99: sorted[min(sorted.count - 1, sorted.count * 99 / 100)], count: sorted.count)
+        return Latencies(p50: sorted[sorted.count / 2], p99: sorted[min(sorted.count - 1, sorted.count * 99 / 100)], count: sorted.count,
+                         perSecond: Double(sorted.count) / Double(seconds))
     }
 
     /// Writes `count` verified domains straight into a new database, with their history, their next
