@@ -11,23 +11,54 @@ public final class Metrics: @unchecked Sendable {
     private var transitions: [DomainStatus: Int] = [:]
     private var storeFailures = 0
     private var requests: [Int: Int] = [:]
-    /// Check durations, for a histogram: bucket upper bounds in seconds.
-    private static let buckets: [Double] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
-    private var durationCounts = [Int](repeating: 0, count: buckets.count)
-    private var durationSum = 0.0
-    private var durationCount = 0
+    private var durations = Histogram(bounds: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10])
+    /// How late checks start after their due time: the scheduler's lag, which grows when demand
+    /// exceeds what the machine can check or when something else (key generation) takes the CPU.
+    private var startDelays = Histogram(bounds: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60])
+
+    /// Counts of observations at or under each bound (cumulative, as Prometheus has them).
+    struct Histogram {
+        let bounds: [Double]
+        var counts: [Int]
+        var sum = 0.0
+        var count = 0
+
+        init(bounds: [Double]) {
+            self.bounds = bounds
+            counts = [Int](repeating: 0, count: bounds.count)
+        }
+
+        mutating func observe(_ value: Double) {
+            for (index, bound) in bounds.enumerated() where value <= bound { counts[index] += 1 }
+            sum += value
+            count += 1
+        }
+
+        func render(_ name: String, into lines: inout [String]) {
+            for (index, bound) in bounds.enumerated() {
+                lines.append("\(name)_bucket{le=\"\(bound)\"} \(counts[index])")
+            }
+            lines.append("\(name)_bucket{le=\"+Inf\"} \(count)")
+            lines.append("\(name)_sum \(sum)")
+            lines.append("\(name)_count \(count)")
+        }
+    }
 
     public init() {}
 
-    func checkStarted() { lock.withLock { checksStarted += 1 } }
+    /// A check started `lateBy` seconds after it was due (negative when early: counted as 0).
+    func checkStarted(lateBy: TimeInterval) {
+        lock.withLock {
+            checksStarted += 1
+            startDelays.observe(max(0, lateBy))
+        }
+    }
 
     func checkFinished(_ result: CheckResult) {
         lock.withLock {
             checksByVerdict[result.summary.verdict, default: 0] += 1
             for record in result.records { outcomes[record.outcome, default: 0] += 1 }
-            for (index, bound) in Self.buckets.enumerated() where result.duration <= bound { durationCounts[index] += 1 }
-            durationSum += result.duration
-            durationCount += 1
+            durations.observe(result.duration)
         }
     }
 
@@ -62,12 +93,9 @@ public final class Metrics: @unchecked Sendable {
             family("domain_verifier_store_failures_total", "counter", "Check results that could not be stored.")
             lines.append("domain_verifier_store_failures_total \(storeFailures)")
             family("domain_verifier_check_duration_seconds", "histogram", "Time a domain check takes.")
-            for (index, bound) in Self.buckets.enumerated() {
-                lines.append("domain_verifier_check_duration_seconds_bucket{le=\"\(bound)\"} \(durationCounts[index])")
-            }
-            lines.append("domain_verifier_check_duration_seconds_bucket{le=\"+Inf\"} \(durationCount)")
-            lines.append("domain_verifier_check_duration_seconds_sum \(durationSum)")
-            lines.append("domain_verifier_check_duration_seconds_count \(durationCount)")
+            durations.render("domain_verifier_check_duration_seconds", into: &lines)
+            family("domain_verifier_check_start_delay_seconds", "histogram", "How long after its due time a check started.")
+            startDelays.render("domain_verifier_check_start_delay_seconds", into: &lines)
             family("domain_verifier_api_requests_total", "counter", "Admin API requests, by HTTP status.")
             for (status, count) in requests.sorted(by: { $0.key < $1.key }) {
                 lines.append("domain_verifier_api_requests_total{code=\"\(status)\"} \(count)")

@@ -288,7 +288,7 @@ public final class Scheduler: @unchecked Sendable {
         }
         guard domain.status != .notStarted && domain.status != .failed else { return }
         inFlight[id] = domain
-        metrics.checkStarted()
+        metrics.checkStarted(lateBy: now.timeIntervalSince(due.at))
         let target = CheckTarget(domain: domain.name, records: domain.records.map(\.spec))
         checker.check(target, reason: reason, startedAt: now) { [self] result in
             queue.async { self.checkFinished(id, result) }
