@@ -43,7 +43,9 @@ struct DaemonBench: ParsableCommand {
 
         // 1. Throughput: every domain verified and due at once, rechecked every second.
         let directory = try TemporaryDirectory()
-        try Self.seed(names, key: key, database: directory.path + "/domain-verifier.sqlite")
+        let now = Date().millis
+        try BenchSeeder(database: directory.path + "/domain-verifier.sqlite", key: key) { _ in now }
+            .seed(0..<names.count) { names[$0] }
         let daemon = try DaemonProcess(binary: binary, directory: directory.path, arguments: [
             "--dns-server", knot.address, "--recheck-interval", "1s", "--startup-spread", "0",
             "--max-inflight-checks", String(inflight), "--log-level", "warning",
@@ -128,31 +130,6 @@ struct DaemonBench: ParsableCommand {
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.date(from: text)
     }
-
-    /// Writes `names` as verified domains straight into a new database, all due now, in one transaction.
-    static func seed(_ names: [String], key: DKIMKeyPair, database: String) throws {
-        try Store(path: database).close()
-        let queue = try DatabaseQueue(path: database)
-        let now = Date().millis
-        let policy = RecordPolicy()
-        try queue.write { db in
-            for name in names {
-                let id = UUID().uuidString.lowercased()
-                try db.execute(sql: """
-                    INSERT INTO domains (id, name, region, custom_return_path, dkim_selector, dkim_key_bits, dkim_public_key,
-                        status, created_at, updated_at, last_checked_at, last_matched_at, verified_at, next_check_at, next_check_reason)
-                    VALUES (?, ?, 'us-east-1', 'send', 'resend', 2048, ?, 'verified', ?, ?, ?, ?, ?, ?, 'scheduled')
-                    """, arguments: [id, name, key.publicKeyBase64, now, now, now, now, now, now])
-                try db.execute(sql: "INSERT INTO dkim_keys (domain_id, private_key_pem) VALUES (?, ?)", arguments: [id, key.privateKeyPEM])
-                let inputs = DomainRecordInputs(name: name, region: "us-east-1", returnPath: "send", dkimPublicKey: key.publicKeyBase64, dkimSelector: "resend")
-                for record in policy.records(for: inputs) {
-                    try db.execute(sql: "INSERT INTO records (domain_id, kind, name, fqdn, value, priority, last_outcome) VALUES (?, ?, ?, ?, ?, ?, 'match')",
-                                   arguments: [id, record.kind.rawValue, record.name, record.fqdn, record.value, record.priority.map { Int($0) }])
-                }
-            }
-        }
-        try queue.close()
-    }
 }
 
 /// The real daemon binary, started for a bench and stopped after it.
@@ -206,6 +183,21 @@ final class DaemonProcess {
             .filter { $0.hasPrefix("domain_verifier_checks_total{") }
             .compactMap { $0.split(separator: " ").last.flatMap { Int($0) } }
             .reduce(0, +)
+    }
+
+    /// What the daemon did over the next `seconds`.
+    struct Sample {
+        /// Percent of one core.
+        var cpu: Double
+        var checksPerSecond: Double
+        var cpuPerCheck: Double { checksPerSecond > 0 ? cpu / 100 / checksPerSecond : 0 }
+    }
+
+    func sample(seconds: Double) throws -> Sample {
+        let before = (cpu: cpuSeconds, checks: try checksTotal(), at: Date())
+        Thread.sleep(forTimeInterval: seconds)
+        let elapsed = Date().timeIntervalSince(before.at)
+        return Sample(cpu: (cpuSeconds - before.cpu) / elapsed * 100, checksPerSecond: Double(try checksTotal() - before.checks) / elapsed)
     }
 
     /// User and system CPU the daemon has used, in seconds.
