@@ -32,16 +32,19 @@ let package = Package(
         .target(name: "VerifierKeys", dependencies: ["VerifierCore", "COpenSSL"]),
         .target(name: "VerifierDNS", dependencies: ["VerifierCore", "CUnbound"]),
         .target(name: "VerifierStore", dependencies: [
+            "JSONWriting",
             "VerifierCore",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
 
-        .target(name: "VerifierAPIModels"),
+        // JSON written straight to bytes: the API's frequent answers and the store's check rows.
+        .target(name: "JSONWriting"),
+        .target(name: "VerifierAPIModels", dependencies: ["JSONWriting"]),
         // domainctl's HTTP client over the admin socket, its commands and human output.
         .target(name: "DomainCtlKit", dependencies: ["VerifierAPIModels", "VerifierCore"]),
         // The admin HTTP API on the Unix socket: routes, limits, peer credentials.
         .target(name: "VerifierAPI", dependencies: [
-            "VerifierAPIModels",
+            "VerifierAPIModels", "JSONWriting",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -68,6 +71,8 @@ let package = Package(
         .executableTarget(name: "domain-verifier-bench", dependencies: [
             "VerifierCore", "VerifierDNS", "VerifierKeys", "VerifierStore", "VerifierAPIModels", "DomainCtlKit", "TestSupport",
             .product(name: "GRDB", package: "GRDB.swift"),
+            // SQLite's C API, for the plain-insert reference of the store bench.
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "domainctl", dependencies: [
@@ -80,10 +85,10 @@ let package = Package(
         .testTarget(name: "VerifierCoreTests", dependencies: ["VerifierCore"]),
         .testTarget(name: "VerifierNamesTests", dependencies: ["VerifierNames"]),
         .testTarget(name: "VerifierKeysTests", dependencies: ["VerifierKeys", "TestSupport"]),
-        .testTarget(name: "VerifierStoreTests", dependencies: ["VerifierStore", "TestSupport"]),
+        .testTarget(name: "VerifierStoreTests", dependencies: ["VerifierStore", "JSONWriting", "TestSupport"]),
         .testTarget(name: "VerifierDNSTests", dependencies: ["VerifierDNS", "VerifierKeys", "TestSupport"]),
         .testTarget(name: "VerifierDaemonTests", dependencies: ["VerifierDaemon", "VerifierKeys", "TestSupport"]),
-        .testTarget(name: "VerifierAPITests", dependencies: ["VerifierAPI", "VerifierAPIModels", "VerifierCore", "TestSupport"]),
+        .testTarget(name: "VerifierAPITests", dependencies: ["VerifierAPI", "VerifierAPIModels", "JSONWriting", "VerifierCore", "TestSupport"]),
         .testTarget(name: "VerifierSystemdTests", dependencies: ["VerifierSystemd", "TestSupport"]),
         // The real binaries against a real Knot, driven only through the socket.
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),

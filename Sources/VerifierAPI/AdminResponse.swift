@@ -1,5 +1,6 @@
 // What a route answers: a status, a body and its type; and the API's errors (spec §9).
 import Foundation
+import JSONWriting
 import VerifierAPIModels
 
 /// An HTTP response from a route.

@@ -1,11 +1,14 @@
 // Rows to core values, and the JSON the store keeps in a few columns.
 import Foundation
 import GRDB
+import JSONWriting
 import VerifierCore
 
 /// JSON for columns that hold lists (records of a check, diagnostics, observed values), snake_case keys.
 enum StoreJSON {
     static func encode<T: Encodable>(_ value: T) throws(StoreError) -> String {
+        // Most list columns are empty (no diagnostics, nothing observed beyond the expected value).
+        if let list = value as? any Collection, list.isEmpty { return "[]" }
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -13,6 +16,53 @@ enum StoreJSON {
             return String(decoding: try encoder.encode(value), as: UTF8.self)
         } catch {
             throw StoreError(.other, "encoding \(T.self) failed: \(error)")
+        }
+    }
+
+    /// A check's per-record results as `encode` writes them, without JSONEncoder (see JSONWriting for
+    /// why); `StoreJSONTests` compares the two on random judgements.
+    static func judgements(_ judgements: [RecordJudgement]) -> String {
+        if judgements.isEmpty { return "[]" }
+        var json = JSONWriter(capacity: 512)
+        json.array(judgements) { json, judgement in
+            json.object { json in
+                // Sorted snake_case keys; nil optionals left out, as synthesized Codable does.
+                json.key("cname_chain"); json.strings(judgement.cnameChain)
+                if let detail = judgement.detail { json.key("detail"); json.string(detail) }
+                json.key("diagnostics"); diagnostics(judgement.diagnostics, &json)
+                json.key("kind"); json.string(judgement.kind.rawValue)
+                json.key("observed"); json.strings(judgement.observed)
+                json.key("outcome"); json.string(judgement.outcome.rawValue)
+                if let rcode = judgement.rcode { json.key("rcode"); json.string(rcode) }
+            }
+        }
+        return String(decoding: json.bytes, as: UTF8.self)
+    }
+
+    /// Diagnostics as `encode` writes them.
+    static func diagnostics(_ diagnostics: [Diagnostic]) -> String {
+        if diagnostics.isEmpty { return "[]" }
+        var json = JSONWriter(capacity: 256)
+        Self.diagnostics(diagnostics, &json)
+        return String(decoding: json.bytes, as: UTF8.self)
+    }
+
+    /// Observed values (a list of strings) as `encode` writes them.
+    static func strings(_ values: [String]) -> String {
+        if values.isEmpty { return "[]" }
+        var json = JSONWriter(capacity: 128)
+        json.strings(values)
+        return String(decoding: json.bytes, as: UTF8.self)
+    }
+
+    private static func diagnostics(_ diagnostics: [Diagnostic], _ json: inout JSONWriter) {
+        json.array(diagnostics) { json, diagnostic in
+            json.object { json in
+                json.key("code"); json.string(diagnostic.code.rawValue)
+                json.key("fix"); json.string(diagnostic.fix)
+                json.key("message"); json.string(diagnostic.message)
+                json.key("record"); json.string(diagnostic.record.rawValue)
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 // The hand-written JSON of the frequent answers is byte for byte what JSONEncoder writes.
 import Foundation
+import JSONWriting
 import Testing
 import VerifierAPIModels
 import VerifierCore

@@ -151,6 +151,46 @@ import VerifierCore
         #expect(checks.contains(referenced))
     }
 
+    @Test func checkpointer_copiesTheWALBack_besideTheWriter() throws {
+        let fixture = try StoreFixture()
+        let id = try fixture.addDomain("example.com").id
+        try fixture.store.step(id, .verifyRequested, at: t0)
+        for minute in 1...50 {
+            let at = t0 + Double(minute * 60)
+            try fixture.store.step(id, .checkCompleted(check(at: at, .noRecord).summary), at: at, check: check(at: at, .noRecord))
+        }
+        // Commits no longer checkpoint on their own: the WAL holds every frame until the checkpointer runs.
+        let wal = try #require(try FileManager.default.attributesOfItem(atPath: fixture.store.path + "-wal")[.size] as? Int)
+        #expect(wal > 50 * 4096)
+        let round = try fixture.store.checkpointWAL()
+        #expect(round.walFrames > 50)
+        #expect(round.copied == round.walFrames)
+        try fixture.reopen()
+        #expect(try fixture.store.checkCount() == 50)
+    }
+
+    @Test func recheck_thatKeepsTheStatus_andOneThatChangesIt_areBothWritten() throws {
+        let fixture = try StoreFixture()
+        let id = try fixture.addDomain("example.com").id
+        try fixture.store.step(id, .verifyRequested, at: t0)
+        let miss = t0 + 60
+        try fixture.store.step(id, .checkCompleted(check(at: miss, .noRecord).summary), at: miss, check: check(at: miss, .noRecord))
+        #expect(try fixture.store.domain(id: id)?.status == .pending)
+        #expect(try fixture.store.domain(id: id)?.state.checksInWindow == 1)
+        let match = t0 + 120
+        try fixture.store.step(id, .checkCompleted(check(at: match, .match).summary), at: match, check: check(at: match, .match))
+        try fixture.reopen()
+        let domain = try #require(try fixture.store.domain(id: id))
+        #expect(domain.status == .verified)
+        #expect(domain.state.lastMatchedAt == match)
+        // A state whose status differs from the stored one, without a transition, is still written whole.
+        var state = domain.state
+        state.status = .temporaryFailure
+        #expect(try fixture.store.applyUpdate(domainID: id, update: StateUpdate(state: state, transition: nil, nextCheck: nil, at: match + 1)))
+        #expect(try fixture.store.domain(id: id)?.status == .temporaryFailure)
+        #expect(try !fixture.store.applyUpdate(domainID: UUID(), update: StateUpdate(state: state, transition: nil, nextCheck: nil, at: match)))
+    }
+
     @Test func history_isNewestFirst_andPagesWithoutGapsOrRepeats() throws {
         let fixture = try StoreFixture()
         let id = try fixture.addDomain("example.com").id
