@@ -45,7 +45,10 @@ bench: deps
 	$(SWIFT) build -c release --product domain-verifierd
 	.build/release/domain-verifier-bench resolver $(BENCH_ARGS)
 	.build/release/domain-verifier-bench daemon $(BENCH_ARGS)
+	.build/release/domain-verifier-bench store $(BENCH_ARGS)
+	.build/release/domain-verifier-bench create $(BENCH_ARGS)
 	.build/release/domain-verifier-bench scale --domains $(SCALE_DOMAINS) $(BENCH_ARGS)
+	python3 scripts/plot-bench.py docs/bench
 
 # Binaries, units (pointing at BINDIR), sysusers.d, the journal catalog and an example configuration.
 install:

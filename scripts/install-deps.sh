@@ -21,6 +21,8 @@ PYTHON_PACKAGES=(
     dnspython==2.9.2 dnslib==0.9.26 dkimpy==1.1.8 pyspf==2.0.14 checkdmarc==6.0.4
     # checks the daemon against openapi.yaml (Tests/OpenAPI)
     schemathesis==4.32.5
+    # draws the plots of `make bench` (scripts/plot-bench.py)
+    matplotlib==3.9.2
 )
 
 sudo=""

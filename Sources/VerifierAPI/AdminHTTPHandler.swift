@@ -14,6 +14,7 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
     private let router: @Sendable () -> Router
     private let limits: ServerLimits
     private let workers: DispatchQueue
+    private let mutations: DispatchQueue
     private let logger: Logger
     private let onResponse: @Sendable (Int) -> Void
 
@@ -24,12 +25,13 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
     private var processing = false
 
     init(peer: PeerCredentials?, mayWrite: Bool, router: @escaping @Sendable () -> Router, limits: ServerLimits,
-         workers: DispatchQueue, logger: Logger, onResponse: @escaping @Sendable (Int) -> Void) {
+         workers: DispatchQueue, mutations: DispatchQueue, logger: Logger, onResponse: @escaping @Sendable (Int) -> Void) {
         self.peer = peer
         self.mayWrite = mayWrite
         self.router = router
         self.limits = limits
         self.workers = workers
+        self.mutations = mutations
         self.logger = logger
         self.onResponse = onResponse
     }
@@ -68,7 +70,8 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
         let router = self.router()
         let eventLoop = context.eventLoop
         let promise = eventLoop.makePromise(of: AdminResponse.self)
-        workers.async {
+        let queue = head.method == .GET || head.method == .HEAD ? workers : mutations
+        queue.async {
             promise.succeed(router.handle(method: head.method.rawValue, target: head.uri, body: data, peer: peer, mayWrite: mayWrite))
         }
         let bound = NIOLoopBound((self, context), eventLoop: eventLoop)

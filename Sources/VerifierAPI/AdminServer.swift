@@ -78,8 +78,14 @@ public final class AdminServer: @unchecked Sendable {
     private let onResponse: @Sendable (Int) -> Void
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private let connections = NIOLockedValueBox(0)
-    /// Route handlers may block (SQLite, key generation): they run here, never on the event loop.
+    /// Route handlers may block (SQLite, key generation): they run on these queues, never on the
+    /// event loop. Reads run side by side. Changes run one after another on a queue of their own,
+    /// as SQLite would serialize them anyway: a burst of domain creations, each blocked for a key
+    /// for a fifth of a second, used to hold every thread the concurrent queue had (as many as
+    /// cores) and left reads, and the store's writes of finished checks, waiting for seconds
+    /// (`make bench`, create part).
     private let workers = DispatchQueue(label: "domain-verifier.api", attributes: .concurrent)
+    private let mutations = DispatchQueue(label: "domain-verifier.api.mutations")
     private var channel: Channel?
 
     /// `router` and `access` are read for every request, so a reload can replace them.
@@ -115,7 +121,7 @@ public final class AdminServer: @unchecked Sendable {
                     }.flatMap {
                         channel.pipeline.addHandler(AdminHTTPHandler(
                             peer: peer, mayWrite: peer.map(self.access) ?? false, router: self.router, limits: self.limits,
-                            workers: self.workers, logger: self.logger, onResponse: self.onResponse))
+                            workers: self.workers, mutations: self.mutations, logger: self.logger, onResponse: self.onResponse))
                     }
                 }
             }

@@ -7,7 +7,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "domain-verifier-bench",
         abstract: "Performance figures of domain-verifier, each against a reference measured in the same run.",
-        subcommands: [ResolverBench.self, DaemonBench.self, StoreBench.self, ScaleBench.self],
+        subcommands: [ResolverBench.self, DaemonBench.self, StoreBench.self, CreateBench.self, ScaleBench.self],
         defaultSubcommand: ResolverBench.self)
 
     static func machine() -> String {

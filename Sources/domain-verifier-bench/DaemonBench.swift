@@ -29,6 +29,38 @@ struct DaemonBench: ParsableCommand {
     @Option(help: "Seconds dnsperf runs.")
     var dnsperfSeconds = 10
 
+    @Option(parsing: .upToNextOption, help: "Other bounds on checks in flight measured for the plot.")
+    var sweep = [16, 64, 1024]
+
+    @Option(help: "Where the CSV files for the plots are written.")
+    var output = "docs/bench"
+
+    struct Throughput {
+        var inflight: Int
+        var queriesPerSecond: Double
+        var checksPerSecond: Double
+        var cpu: Double
+        var rss: Int
+    }
+
+    /// The daemon on the seeded store with `inflight` checks in flight at most, measured for `seconds` after a warm-up.
+    static func throughput(binary: String, directory: String, knot: KnotServer, inflight: Int, seconds: Int) throws -> Throughput {
+        let daemon = try DaemonProcess(binary: binary, directory: directory, arguments: [
+            "--dns-server", knot.address, "--recheck-interval", "1s", "--startup-spread", "0",
+            "--max-inflight-checks", String(inflight), "--log-level", "warning",
+        ])
+        defer { daemon.stop() }
+        _ = try daemon.waitUntilReady()
+        Thread.sleep(forTimeInterval: 3)
+        let before = (queries: knot.queryCount ?? 0, cpu: daemon.cpuSeconds, checks: try daemon.checksTotal(), at: Date())
+        Thread.sleep(forTimeInterval: TimeInterval(seconds))
+        let after = (queries: knot.queryCount ?? 0, cpu: daemon.cpuSeconds, checks: try daemon.checksTotal(), at: Date())
+        let elapsed = after.at.timeIntervalSince(before.at)
+        return Throughput(inflight: inflight, queriesPerSecond: Double(after.queries - before.queries) / elapsed,
+                          checksPerSecond: Double(after.checks - before.checks) / elapsed,
+                          cpu: (after.cpu - before.cpu) / elapsed * 100, rss: daemon.residentMegabytes)
+    }
+
     mutating func run() throws {
         print("== The whole daemon (issue 6) on \(Bench.machine())")
         let binary = try DaemonProcess.binaryNextToBench()
@@ -41,28 +73,22 @@ struct DaemonBench: ParsableCommand {
         ])
         defer { knot.stop() }
 
-        // 1. Throughput: every domain verified and due at once, rechecked every second.
+        // 1. Throughput: every domain verified and due at once, rechecked every second, for each
+        // bound on checks in flight (the same store: every domain stays due every second).
         let directory = try TemporaryDirectory()
         let now = Date().millis
         try BenchSeeder(database: directory.path + "/domain-verifier.sqlite", key: key) { _ in now }
             .seed(0..<names.count) { names[$0] }
-        let daemon = try DaemonProcess(binary: binary, directory: directory.path, arguments: [
-            "--dns-server", knot.address, "--recheck-interval", "1s", "--startup-spread", "0",
-            "--max-inflight-checks", String(inflight), "--log-level", "warning",
-        ])
-        defer { daemon.stop() }
-        let ready = try daemon.waitUntilReady()
-        print("\(domains) verified domains seeded; the daemon was ready in \(String(format: "%.2f", ready)) s")
-        Thread.sleep(forTimeInterval: 3)
-        let before = (queries: knot.queryCount ?? 0, cpu: daemon.cpuSeconds, checks: try daemon.checksTotal(), at: Date())
-        Thread.sleep(forTimeInterval: TimeInterval(seconds))
-        let after = (queries: knot.queryCount ?? 0, cpu: daemon.cpuSeconds, checks: try daemon.checksTotal(), at: Date())
-        let elapsed = after.at.timeIntervalSince(before.at)
-        let queriesPerSecond = Double(after.queries - before.queries) / elapsed
-        let checksPerSecond = Double(after.checks - before.checks) / elapsed
-        let cpu = (after.cpu - before.cpu) / elapsed * 100
-        let rss = daemon.residentMegabytes
-        daemon.stop()
+        var runs: [Throughput] = []
+        for bound in Set(sweep + [inflight]).sorted() {
+            let run = try Self.throughput(binary: binary, directory: directory.path, knot: knot, inflight: bound, seconds: seconds)
+            print("  \(bound) in flight: \(ResolverBench.rate(run.queriesPerSecond)) queries/s, \(ResolverBench.rate(run.checksPerSecond)) checks/s, CPU \(String(format: "%.0f", run.cpu))%, RSS \(run.rss) MB")
+            runs.append(run)
+        }
+        try ScaleBench.writeCSV(output + "/throughput-by-inflight.csv", header: "max_inflight_checks,queries_per_second,checks_per_second,cpu_percent,rss_mb",
+                                rows: runs.map { "\($0.inflight),\(Int($0.queriesPerSecond)),\(Int($0.checksPerSecond)),\(Int($0.cpu)),\($0.rss)" })
+        let main = runs.first { $0.inflight == inflight }!
+        let (queriesPerSecond, checksPerSecond, cpu, rss) = (main.queriesPerSecond, main.checksPerSecond, main.cpu, main.rss)
         let dnsperf = try ResolverBench.dnsperf(names, knot: knot, seconds: dnsperfSeconds)
         let ratio = queriesPerSecond / dnsperf
         print("")
