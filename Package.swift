@@ -88,7 +88,10 @@ let package = Package(
         .testTarget(name: "VerifierStoreTests", dependencies: ["VerifierStore", "JSONWriting", "TestSupport"]),
         .testTarget(name: "VerifierDNSTests", dependencies: ["VerifierDNS", "VerifierKeys", "TestSupport"]),
         .testTarget(name: "VerifierDaemonTests", dependencies: ["VerifierDaemon", "VerifierKeys", "TestSupport"]),
-        .testTarget(name: "VerifierAPITests", dependencies: ["VerifierAPI", "VerifierAPIModels", "JSONWriting", "VerifierCore", "TestSupport"]),
+        .testTarget(name: "VerifierAPITests", dependencies: [
+            "VerifierAPI", "VerifierAPIModels", "JSONWriting", "VerifierCore", "TestSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "VerifierSystemdTests", dependencies: ["VerifierSystemd", "TestSupport"]),
         // The real binaries against a real Knot, driven only through the socket.
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
