@@ -60,6 +60,13 @@ public final class Scheduler: @unchecked Sendable {
     private let clock: any WallClock
     private let logger: Logger
     private let metrics: Metrics
+    /// Commits finished checks, one batch after another, so that the schedule's queue never waits
+    /// for an fsync: a slow disk, or domain creations holding SQLite's writer, no longer delay the
+    /// start of due checks (`make bench`, create part).
+    private let storeWriter = DispatchQueue(label: "domain-verifier.scheduler.store")
+    /// Batches committed (or failed) on `storeWriter`, waiting to be applied on `queue`.
+    private let committed = NSLock()
+    private var committedBatches: [(batch: [FinishedCheck], outcome: Result<[Int64?], StoreError>)] = []
 
     // Owned by `queue`.
     private var settings: SchedulerSettings
@@ -70,6 +77,10 @@ public final class Scheduler: @unchecked Sendable {
     /// Finished checks whose results are not committed yet: written together, in one transaction.
     private var unwritten: [FinishedCheck] = []
     private var flushScheduled = false
+    /// Domains whose finished check is being committed: not checked again, nor loaded from the
+    /// store's (stale) next-check time, until the commit is applied.
+    private var writing = Set<UUID>()
+    private var batchesWriting = 0
     /// Domains whose verify arrived while a check ran: one more check follows it.
     private var verifyAfterCheck = Set<UUID>()
     private var lastVerify: [UUID: Date] = [:]
@@ -131,7 +142,7 @@ public final class Scheduler: @unchecked Sendable {
             stopping = true
             timer?.cancel()
             timer = nil
-            flush()
+            settleWrites()
             if inFlight.isEmpty {
                 completion(0)
                 return
@@ -173,7 +184,7 @@ public final class Scheduler: @unchecked Sendable {
                 return
             }
             // A result waiting to be written would make the stored state stale.
-            flush()
+            settleWrites()
             do {
                 guard let domain = try store.domain(id: id) else {
                     completion(.notFound)
@@ -238,7 +249,7 @@ public final class Scheduler: @unchecked Sendable {
         let newHorizon = now + settings.lookAhead
         do {
             // A domain already planned in memory (a verify, a retry) keeps that plan.
-            for entry in try store.scheduledDomains(through: newHorizon, after: horizon) where inFlight[entry.id] == nil && dueQueue.due(entry.id) == nil {
+            for entry in try store.scheduledDomains(through: newHorizon, after: horizon) where inFlight[entry.id] == nil && !writing.contains(entry.id) && dueQueue.due(entry.id) == nil {
                 dueQueue.schedule(entry.id, entry.due)
             }
             horizon = newHorizon
@@ -310,37 +321,72 @@ public final class Scheduler: @unchecked Sendable {
         if !flushScheduled {
             flushScheduled = true
             queue.async { [self] in
-                flush()
+                // When stopping, every result is committed before the daemon may exit.
+                if stopping { settleWrites() } else { flush() }
                 if stopping, inFlight.isEmpty { drained?() }
                 pump()
             }
         }
     }
 
-    /// Commits the finished checks in one transaction (one fsync for all of them), then announces
-    /// their status changes and plans their next checks.
+    /// Hands the finished checks to `storeWriter`, to be committed in one transaction (one fsync for
+    /// all of them); `applyCommitted` then announces their status changes and plans their next checks.
     private func flush() {
         flushScheduled = false
         guard !unwritten.isEmpty else { return }
         let batch = unwritten
         unwritten = []
-        do {
-            let checkIDs = try store.recordChecks(batch.map { item in
-                (item.domain.id, item.result, StateUpdate(state: item.step.state, transition: item.step.transition, nextCheck: item.next, at: item.at))
-            })
-            for (item, checkID) in zip(batch, checkIDs) {
-                // A domain deleted while its check ran: nothing was written for it.
-                guard let checkID else { continue }
-                logCheck(item.domain, item.result, checkID: checkID)
-                if let change = item.step.transition { announce(item.domain, change, checkID: checkID, result: item.result) }
-                planNext(item.domain.id, item.next)
+        for item in batch { writing.insert(item.domain.id) }
+        batchesWriting += 1
+        storeWriter.async { [self] in
+            let outcome = Result { () throws(StoreError) -> [Int64?] in
+                try store.recordChecks(batch.map { item in
+                    (item.domain.id, item.result, StateUpdate(state: item.step.state, transition: item.step.transition, nextCheck: item.next, at: item.at))
+                })
             }
-        } catch {
-            // Nothing was committed: the checks run again, and no transition is lost or invented.
-            logger.error("Storing \(batch.count) checks failed: \(error.message); they run again in 30s.")
-            metrics.storeFailed()
-            for item in batch {
-                dueQueue.schedule(item.domain.id, DueCheck(at: item.at + 30, reason: item.result.reason))
+            committed.withLock { committedBatches.append((batch, outcome)) }
+            queue.async { [self] in
+                applyCommitted()
+                if stopping, inFlight.isEmpty, batchesWriting == 0 { drained?() }
+                pump()
+            }
+        }
+    }
+
+    /// Flushes, waits until every batch handed over is committed or failed, and applies them: for
+    /// a verify, which must read the state every check so far led to, and at shutdown.
+    private func settleWrites() {
+        flush()
+        storeWriter.sync {}
+        applyCommitted()
+    }
+
+    /// Applies committed batches in the order they were committed.
+    private func applyCommitted() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        let batches = committed.withLock { () -> [(batch: [FinishedCheck], outcome: Result<[Int64?], StoreError>)] in
+            defer { committedBatches = [] }
+            return committedBatches
+        }
+        for (batch, outcome) in batches {
+            batchesWriting -= 1
+            for item in batch { writing.remove(item.domain.id) }
+            switch outcome {
+            case let .success(checkIDs):
+                for (item, checkID) in zip(batch, checkIDs) {
+                    // A domain deleted while its check ran: nothing was written for it.
+                    guard let checkID else { continue }
+                    logCheck(item.domain, item.result, checkID: checkID)
+                    if let change = item.step.transition { announce(item.domain, change, checkID: checkID, result: item.result) }
+                    planNext(item.domain.id, item.next)
+                }
+            case let .failure(error):
+                // Nothing was committed: the checks run again, and no transition is lost or invented.
+                logger.error("Storing \(batch.count) checks failed: \(error.message); they run again in 30s.")
+                metrics.storeFailed()
+                for item in batch {
+                    dueQueue.schedule(item.domain.id, DueCheck(at: item.at + 30, reason: item.result.reason))
+                }
             }
         }
     }
