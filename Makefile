@@ -3,6 +3,7 @@
 #   make test   install what is missing, build once, run every test
 #   make build  build the daemon, the CLI and the tests (debug)
 #   make bench  release build of the benchmark, then every figure next to its goal
+#   make fuzz   libFuzzer on every parser for FUZZ_SECONDS each; fails on a crash (FUZZ_MERGE=1 keeps new inputs)
 
 SWIFT ?= swift
 export SWIFT_BACKTRACE = enable=no
@@ -16,8 +17,14 @@ SYSCONFDIR ?= /etc
 BUILD ?= release
 # The scale bench's store; its goals are stated for 1000000 (about 5 GB and 5 minutes of seeding).
 SCALE_DOMAINS ?= 200000
+# Fuzzing: seconds per parser, which parsers (all by default), and whether inputs that add coverage
+# are merged into Fuzz/corpus. The fuzz build has its own folder: its flags differ from every other build.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= taglist dkim spf dmarc judge domain duration zonefile dns toml json http
+FUZZ_MERGE ?= 0
+FUZZ_BUILD ?= .build/fuzz
 
-.PHONY: all deps build test bench demo install check-units clean
+.PHONY: all deps build test bench fuzz demo install check-units clean
 
 all: build
 
@@ -49,6 +56,17 @@ bench: deps
 	.build/release/domain-verifier-bench create $(BENCH_ARGS)
 	.build/release/domain-verifier-bench scale --domains $(SCALE_DOMAINS) $(BENCH_ARGS)
 	python3 scripts/plot-bench.py docs/bench
+
+# libFuzzer and AddressSanitizer come with the Swift toolchain. The executable exists only with
+# DOMAIN_VERIFIER_FUZZ=1 (see Package.swift); it has a Swift main that starts libFuzzer's driver, so
+# it takes libFuzzer without its main and the coverage -sanitize=fuzzer would add, spelled out.
+FUZZ_RUNTIME = $(shell $(dir $(realpath $(shell command -v $(SWIFT))))clang --print-file-name=libclang_rt.fuzzer_no_main-x86_64.a)
+fuzz: deps
+	DOMAIN_VERIFIER_FUZZ=1 $(SWIFT) build -c release --scratch-path $(FUZZ_BUILD) --product domain-verifier-fuzz \
+		-Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table \
+		-Xlinker $(FUZZ_RUNTIME) -Xlinker -lstdc++
+	FUZZ_BIN=$(FUZZ_BUILD)/release/domain-verifier-fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_MERGE=$(FUZZ_MERGE) \
+		scripts/fuzz.sh $(FUZZ_TARGETS)
 
 # Binaries, units (pointing at BINDIR), sysusers.d, the journal catalog and an example configuration.
 install:

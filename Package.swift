@@ -98,5 +98,19 @@ let package = Package(
         // domain-verifierd under a real systemd booted in namespaces (scripts/systemd-harness).
         .testTarget(name: "SystemdTests", dependencies: ["TestSupport"]),
         .testTarget(name: "DomainCtlKitTests", dependencies: ["DomainCtlKit", "TestSupport"]),
+
+        // Fuzzing: one entry per parser, with its invariants. The tests replay Fuzz/corpus and
+        // Fuzz/crashers through the entries; libFuzzer drives them in domain-verifier-fuzz (`make fuzz`).
+        .target(name: "FuzzTargets", dependencies: [
+            "VerifierCore", "VerifierNames", "VerifierDNS", "CUnbound", "VerifierDaemon", "VerifierAPI", "DomainCtlKit",
+        ]),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "VerifierCore", "VerifierDaemon"]),
     ]
 )
+
+// The libFuzzer executable calls libFuzzer's driver, which only -sanitize=fuzzer links in, so it
+// cannot link in a normal build: it exists only when `make fuzz` sets DOMAIN_VERIFIER_FUZZ=1.
+if Context.environment["DOMAIN_VERIFIER_FUZZ"] == "1" {
+    package.products.append(.executable(name: "domain-verifier-fuzz", targets: ["domain-verifier-fuzz"]))
+    package.targets.append(.executableTarget(name: "domain-verifier-fuzz", dependencies: ["FuzzTargets"]))
+}

@@ -3,13 +3,13 @@
 import Foundation
 
 /// A response that cannot be read, before the socket path is known to name it.
-struct HTTPFramingError: Error, Equatable {
-    var code: HTTPClientError.Code
-    var detail: String
+package struct HTTPFramingError: Error, Equatable {
+    package var code: HTTPClientError.Code
+    package var detail: String
 }
 
 /// Parses a response pulled from `readMore`, which returns the next bytes, or none at the end of the stream.
-struct HTTPResponseParser {
+package struct HTTPResponseParser {
     /// The status line, header lines and chunk trailers together.
     static let maxHeadBytes = 64 * 1024
     /// A chunk-size line: hex digits plus extensions nobody needs.
@@ -23,12 +23,12 @@ struct HTTPResponseParser {
     private var headBytes = 0
 
     /// `readMore` may throw `HTTPFramingError` (a timeout, a reset); other errors pass through unchanged.
-    init(maxBodyBytes: Int, readMore: @escaping () throws -> [UInt8]) {
+    package init(maxBodyBytes: Int, readMore: @escaping () throws -> [UInt8]) {
         self.maxBodyBytes = maxBodyBytes
         self.readMore = readMore
     }
 
-    mutating func parse() throws -> HTTPResponse {
+    package mutating func parse() throws -> HTTPResponse {
         var head = try readHead()
         // Interim 1xx responses (RFC 9110 §15.2) have no body; the final one follows.
         while (100..<200).contains(head.status) && head.status != 101 {

@@ -111,7 +111,7 @@ public struct DomainNameRules: Sendable {
     }
 
     /// Checks LDH labels and lengths of an A-label name.
-    static func checkLabels(_ ascii: String, raw: String, field: String) throws(ValidationError) {
+    package static func checkLabels(_ ascii: String, raw: String, field: String) throws(ValidationError) {
         if ascii.utf8.count > 253 {
             throw ValidationError(field: field, "\(quoted(raw)) is \(ascii.utf8.count) characters long as an A-label; a domain name can have at most 253")
         }

@@ -1,8 +1,8 @@
 // Recognises IP address literals so that they are refused as domain names.
 
-enum IPAddressSyntax {
+package enum IPAddressSyntax {
     /// Whether `text` is an IPv4 or IPv6 literal (also bracketed, or with a trailing dot on IPv4).
-    static func isIPAddress(_ text: String) -> Bool {
+    package static func isIPAddress(_ text: String) -> Bool {
         var body = Substring(text)
         if body.hasPrefix("[") && body.hasSuffix("]") { return true }
         if body.contains(":") { return isIPv6(body) }

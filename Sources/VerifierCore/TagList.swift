@@ -61,7 +61,7 @@ public struct TagList: Equatable, Sendable {
     }
 
     /// Whether the tag list has a tag named `name`, found without parsing the values.
-    static func hasTag(_ name: String, in text: String) -> Bool {
+    package static func hasTag(_ name: String, in text: String) -> Bool {
         let bytes = Array(text.utf8)
         let wanted = Array(name.utf8)
         var position = 0

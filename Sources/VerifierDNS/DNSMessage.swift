@@ -6,28 +6,28 @@
 import VerifierCore
 
 /// One resource record of a message's answer section.
-struct WireRecord {
-    var owner: String
-    var type: UInt16
-    var rdata: ArraySlice<UInt8>
+package struct WireRecord {
+    package var owner: String
+    package var type: UInt16
+    package var rdata: ArraySlice<UInt8>
     /// Where `rdata` starts in the message, for names compressed inside it.
-    var rdataOffset: Int
+    package var rdataOffset: Int
 }
 
 /// A parsed DNS message, as far as the checks need it.
-struct DNSMessage {
-    var id: UInt16
-    var rcode: Int
-    var truncated: Bool
-    var answers: [WireRecord]
-    let bytes: [UInt8]
+package struct DNSMessage {
+    package var id: UInt16
+    package var rcode: Int
+    package var truncated: Bool
+    package var answers: [WireRecord]
+    package let bytes: [UInt8]
 
-    struct ParseError: Error, Equatable, CustomStringConvertible {
-        let reason: String
-        var description: String { reason }
+    package struct ParseError: Error, Equatable, CustomStringConvertible {
+        package let reason: String
+        package var description: String { reason }
     }
 
-    init(_ bytes: [UInt8]) throws(ParseError) {
+    package init(_ bytes: [UInt8]) throws(ParseError) {
         self.bytes = bytes
         var reader = Reader(bytes: bytes)
         id = try reader.u16()
@@ -50,13 +50,13 @@ struct DNSMessage {
     }
 
     /// The name at `offset` in this message (compression pointers allowed).
-    func name(at offset: Int) throws(ParseError) -> String {
+    package func name(at offset: Int) throws(ParseError) -> String {
         var reader = Reader(bytes: bytes, position: offset)
         return try reader.name()
     }
 
     /// Follows CNAMEs from `name` through the answer section; returns the chain and the final name.
-    func cnameChain(from name: String) throws(ParseError) -> (chain: [String], final: String) {
+    package func cnameChain(from name: String) throws(ParseError) -> (chain: [String], final: String) {
         var current = name
         var chain: [String] = []
         while let cname = answers.first(where: { $0.type == 5 && $0.owner.dnsNameEquals(current) }) {
@@ -72,9 +72,9 @@ struct DNSMessage {
 }
 
 /// TXT and MX RDATA.
-enum RData {
+package enum RData {
     /// The character-strings of a TXT RDATA; nil when the lengths do not add up.
-    static func txtStrings(_ rdata: ArraySlice<UInt8>) -> [[UInt8]]? {
+    package static func txtStrings(_ rdata: ArraySlice<UInt8>) -> [[UInt8]]? {
         var strings: [[UInt8]] = []
         var rest = rdata
         while let length = rest.first {

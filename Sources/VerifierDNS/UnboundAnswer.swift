@@ -2,8 +2,8 @@
 import CUnbound
 import VerifierCore
 
-enum UnboundAnswer {
-    static func observation(_ name: String, _ type: RecordType, _ result: ub_result) -> DNSObservation {
+package enum UnboundAnswer {
+    package static func observation(_ name: String, _ type: RecordType, _ result: ub_result) -> DNSObservation {
         var observation = DNSObservation(name: name, type: type, rcode: DNSRCode(rawValue: Int(result.rcode)))
         if result.bogus != 0 {
             observation.dnssec = .bogus

@@ -11,7 +11,7 @@ public struct ConfigurationError: Error, Equatable, Sendable, CustomStringConver
 }
 
 /// Where a setting's value came from, for error messages.
-enum SettingSource: Equatable {
+package enum SettingSource: Equatable {
     case file(path: String, line: Int)
     case flag(String)
 
@@ -75,7 +75,7 @@ public enum ConfigurationLoader {
         return text
     }
 
-    static func apply(file text: String, path: String, to configuration: inout DaemonConfiguration,
+    package static func apply(file text: String, path: String, to configuration: inout DaemonConfiguration,
                       sources: inout [String: SettingSource]) throws(ConfigurationError) {
         let root: [String: TOMLValue]
         do {

@@ -3,11 +3,11 @@ import Foundation
 import VerifierAPI
 
 /// A JSON object from a request body, read field by field.
-struct JSONBody {
-    let fields: [String: Any]
+package struct JSONBody {
+    package let fields: [String: Any]
 
     /// Parses `data` as one JSON object whose keys are all in `allowed`.
-    init(_ data: Data, allowed: [String], requireBody: Bool = true) throws(APIError) {
+    package init(_ data: Data, allowed: [String], requireBody: Bool = true) throws(APIError) {
         if data.isEmpty || data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             guard !requireBody else { throw APIError(.invalidJSON, "the request needs a JSON object body") }
             fields = [:]
@@ -29,13 +29,13 @@ struct JSONBody {
         fields = dictionary
     }
 
-    func string(_ key: String) throws(APIError) -> String? {
+    package func string(_ key: String) throws(APIError) -> String? {
         guard let value = fields[key], !(value is NSNull) else { return nil }
         guard let text = value as? String else { throw APIError(.validationError, "\(key) must be a string") }
         return text
     }
 
-    func bool(_ key: String) throws(APIError) -> Bool? {
+    package func bool(_ key: String) throws(APIError) -> Bool? {
         guard let value = fields[key], !(value is NSNull) else { return nil }
         // NSNumber bridges booleans and numbers: only JSON true and false (type code "c") pass.
         guard let number = value as? NSNumber, Self.isBoolean(number) else {
@@ -44,7 +44,7 @@ struct JSONBody {
         return number.boolValue
     }
 
-    func integer(_ key: String) throws(APIError) -> Int? {
+    package func integer(_ key: String) throws(APIError) -> Int? {
         guard let value = fields[key], !(value is NSNull) else { return nil }
         guard let number = value as? NSNumber, !Self.isBoolean(number),
               let integer = Int(exactly: number.doubleValue) else {

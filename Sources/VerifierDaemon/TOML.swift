@@ -60,6 +60,10 @@ private struct TOMLParser {
     /// Tables defined by a header, and tables defined by dotted keys or inline, to refuse redefinitions.
     var explicitTables = Set<[String]>()
     var inlineOrValueTables = Set<[String]>()
+    /// How many arrays and inline tables enclose the value being read. They are read by recursion,
+    /// so without a bound a file of nested "[" overflows the stack and kills the daemon at start-up.
+    var nesting = 0
+    static let maxNesting = 64
 
     init(_ scalars: [Unicode.Scalar]) { self.scalars = scalars }
 
@@ -230,6 +234,8 @@ private struct TOMLParser {
     }
 
     mutating func array() throws(TOMLError) -> [TOMLValue] {
+        try enterNesting()
+        defer { nesting -= 1 }
         advance()
         var items: [TOMLValue] = []
         while true {
@@ -251,6 +257,13 @@ private struct TOMLParser {
         }
     }
 
+    mutating func enterNesting() throws(TOMLError) {
+        guard nesting < Self.maxNesting else {
+            throw error("arrays and inline tables are nested more than \(Self.maxNesting) levels deep")
+        }
+        nesting += 1
+    }
+
     mutating func skipBlankAndComments() throws(TOMLError) {
         while let c = peek {
             if c == " " || c == "\t" || c == "\n" || c == "\r" {
@@ -264,6 +277,8 @@ private struct TOMLParser {
     }
 
     mutating func inlineTable() throws(TOMLError) -> [String: TOMLValue] {
+        try enterNesting()
+        defer { nesting -= 1 }
         advance()
         var table: [String: TOMLValue] = [:]
         skipSpaces()

@@ -75,6 +75,31 @@ import Testing
         }
     }
 
+    // Found by fuzzing (Fuzz/crashers/toml): the reader recursed once per "[" or "{" and overflowed the stack.
+    @Test(arguments: [
+        "a = " + String(repeating: "[", count: 100_000),
+        "a = " + String(repeating: "{b = ", count: 50_000),
+        "a = " + String(repeating: "[{c = ", count: 40),
+    ])
+    func deepNesting_isAnErrorNotACrash(source: String) {
+        #expect {
+            _ = try TOML.parse(source)
+        } throws: { error in
+            guard let error = error as? TOMLError else { return false }
+            return error.line == 1 && error.reason.contains("nested more than 64 levels")
+        }
+    }
+
+    @Test func nestingAtTheBound_isRead() throws {
+        let source = "a = " + String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
+        var value = try #require(try TOML.parse(source)["a"])
+        for _ in 1..<64 {
+            guard case let .array(items) = value.kind, items.count == 1 else { Issue.record("not nested: \(value.kind)"); return }
+            value = items[0]
+        }
+        #expect(value.kind == .array([]))
+    }
+
     @Test func headerAfterNestedHeader_isAllowed() throws {
         let document = try TOML.parse("[a.b]\nx = 1\n[a]\ny = 2")
         guard case let .table(a)? = document["a"]?.kind else { Issue.record("no a"); return }
