@@ -2,6 +2,7 @@
 #   make demo   the main job end to end: Knot, the daemon, a domain going pending -> verified
 #   make test   install what is missing, build once, run every test
 #   make build  build the daemon, the CLI and the tests (debug)
+#   make test-long  the long tests (crash campaign, …): DV_LONG_TESTS=1; .ci/run runs them after make test
 #   make bench  release build of the benchmark, then every figure next to its goal
 #   make fuzz   libFuzzer on every parser for FUZZ_SECONDS each; fails on a crash (FUZZ_MERGE=1 keeps new inputs)
 
@@ -24,7 +25,7 @@ FUZZ_TARGETS ?= taglist dkim spf dmarc judge domain duration zonefile dns toml j
 FUZZ_MERGE ?= 0
 FUZZ_BUILD ?= .build/fuzz
 
-.PHONY: all deps build test bench fuzz demo install check-units clean
+.PHONY: all deps build test test-long bench fuzz demo install check-units clean
 
 all: build
 
@@ -38,6 +39,12 @@ test: deps
 	$(SWIFT) build --build-tests
 	BIN=.build/debug scripts/check-units.sh
 	timeout 1800 $(SWIFT) test --skip-build --parallel
+
+# The long tests are suites enabled by DV_LONG_TESTS=1; `make test` builds them and skips them.
+LONG_TESTS ?= CrashCampaignTests
+test-long: deps
+	$(SWIFT) build --build-tests
+	DV_LONG_TESTS=1 timeout 2400 $(SWIFT) test --skip-build --filter '$(LONG_TESTS)'
 
 check-units:
 	BIN=.build/debug scripts/check-units.sh
