@@ -183,6 +183,19 @@ struct SystemdTests {
             let explained = try await c.must("journalctl", "--no-pager", "-x", "-u", C.unit, "DOMAIN=\(name)", "STATUS=verified")
             #expect(explained.contains("Subject: Domain \(name) changed status: pending -> verified"), "\(explained)")
             #expect(explained.contains("customer domain \(name) (id \(created.id))"), "\(explained)")
+
+            // The private key leaves the database only to a writer, and never reaches the journal:
+            // not as PEM, not as any line of its base64 body (SECURITY.md).
+            let exported = try await c.api("GET", "/domains/\(name)/dkim-private-key")
+            #expect(exported.status == 200)
+            let pem = String(decoding: exported.body, as: UTF8.self)
+            let keyLines = pem.split(separator: "\n").filter { !$0.hasPrefix("-----") && $0.count >= 40 }
+            #expect(keyLines.count >= 10, "\(pem.prefix(100))")
+            let journal = try await c.must("journalctl", "--no-pager", "-o", "export", "-b")
+            #expect(!journal.contains("PRIVATE KEY"), "the journal holds a PEM header")
+            for line in keyLines {
+                #expect(!journal.contains(line.prefix(40)), "the journal holds a line of the private key")
+            }
         }
     }
 
