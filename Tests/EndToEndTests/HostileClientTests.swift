@@ -1,4 +1,4 @@
-// Hostile and broken clients on the admin socket (slow, countless, endless, huge, malformed)
+// Hostile and broken clients on the admin socket (slow, countless, endless, huge, malformed, half-closed)
 // while a well-behaved client keeps asking: it must keep getting answers, about as fast as before,
 // and the daemon must keep its memory and descriptors bounded and stay alive.
 import Foundation
@@ -329,6 +329,50 @@ struct HostileClientTests {
             #expect(result.closed && result.seconds < 2, "\(result.what): not closed within 2 s")
         }
         print("hostile: garbage: \(results.count) connections, all 400 and closed within \(String(format: "%.2f", results.map(\.seconds).max() ?? 0)) s")
+    }
+
+    // MARK: Half-closed clients
+
+    /// A client that half-closes after its request still gets its answer; one that half-closes in the
+    /// middle of a request, or before it, is closed at once.
+    @Test(.timeLimit(.minutes(2)))
+    func halfClosedConnections_areAnsweredOrClosed_promptly() async throws {
+        let daemon = try await DaemonHarness.start()
+        defer { daemon.kill9() }
+        _ = try await daemon.create(Self.steady)
+        let cases: [(what: String, bytes: [UInt8], answered: Int?)] = [
+            ("a whole request, then half-closed", RawConnection.request("GET", "/domains/\(Self.steady)"), 200),
+            ("half of a request line, then half-closed", Array("GET /dom".utf8), nil),
+            ("half of the headers, then half-closed", Array("GET /status HTTP/1.1\r\nHost: loc".utf8), nil),
+            ("half of a body, then half-closed", Array("POST /domains HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\r\n{\"name\":".utf8), nil),
+            ("nothing, then half-closed", [], nil),
+        ]
+        // Kept alive: 250 new connections at once queue ahead of a fresh one in the listen backlog,
+        // and each takes the event loop about half a millisecond to set up in a debug build.
+        let results = try await underAttack(daemon, "half-closed: \(cases.count) kinds × 50 at once", keepAlive: true) { [socketPath = daemon.socketPath] in
+            let started = Date()
+            let connections = try (0..<(cases.count * 50)).map { index in
+                let connection = try RawConnection(socketPath)
+                connection.send(cases[index % cases.count].bytes)
+                connection.shutdownWriting()
+                return connection
+            }
+            return connections.map { connection in
+                let (answer, closed) = connection.readToEnd(within: 15)
+                return (answer, closed, Date().timeIntervalSince(started))
+            }
+        }.flatMap { $0 }
+        for (index, (bytes, closed, seconds)) in results.enumerated() {
+            let item = cases[index % cases.count]
+            #expect(closed && seconds < 3, "\(item.what): closed \(closed) after \(String(format: "%.1f", seconds)) s")
+            let answer = Self.parse(bytes)
+            if let expected = item.answered {
+                #expect(answer?.status == expected, "\(item.what): \(answer.map { "\($0)" } ?? "no answer")")
+            } else if let answer {
+                expectError(answer, 400, "bad_request", item.what)
+            }
+        }
+        print("hostile: half-closed: \(results.count) connections, all closed within \(String(format: "%.2f", results.map(\.2).max() ?? 0)) s; \(results.filter { Self.parse($0.0)?.status == 200 }.count) answered 200")
     }
 
     // MARK: The witness
