@@ -1,6 +1,7 @@
 # domain-verifier: build, test and install.
 #   make demo   the main job end to end: Knot, the daemon, a domain going pending -> verified
 #   make test   install what is missing, build once, run every test
+#   make test-long  the same with DV_LONG_TESTS=1: the long versions (schemathesis with 10 times the cases)
 #   make build  build the daemon, the CLI and the tests (debug)
 #   make bench  release build of the benchmark, then every figure next to its goal
 
@@ -17,7 +18,7 @@ BUILD ?= release
 # The scale bench's store; its goals are stated for 1000000 (about 5 GB and 5 minutes of seeding).
 SCALE_DOMAINS ?= 200000
 
-.PHONY: all deps build test bench demo install check-units clean
+.PHONY: all deps build test test-long bench demo install check-units clean
 
 all: build
 
@@ -31,6 +32,10 @@ test: deps
 	$(SWIFT) build --build-tests
 	BIN=.build/debug scripts/check-units.sh
 	timeout 1800 $(SWIFT) test --skip-build --parallel
+
+test-long: deps
+	$(SWIFT) build --build-tests
+	DV_LONG_TESTS=1 timeout 3600 $(SWIFT) test --skip-build --parallel
 
 check-units:
 	BIN=.build/debug scripts/check-units.sh

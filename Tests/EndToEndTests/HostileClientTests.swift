@@ -378,7 +378,7 @@ struct HostileClientTests {
     // MARK: The witness
 
     /// Runs `attack` while a well-behaved client asks `GET /domains/steady.e2e.test`: it must get
-    /// 200 every time, with a p99 within max(5 × its p99 before, 200 ms); the daemon's resident
+    /// 200 every time, with a p99 within max(5 × its p99 before, 1 s); the daemon's resident
     /// memory must stay within 100 MiB of where it was, and the daemon alive. An attack shorter than
     /// 2 s is repeated until 2 s have passed, so that the witness asks often enough to be judged;
     /// returns what each round returned.
@@ -407,10 +407,12 @@ struct HostileClientTests {
         let during = client.stop()
         let peak = sampler.stop()
 
-        // The attackers run in this process on the same two cores, and a p99 of a few hundred answers
-        // is its second-worst one: one descheduling passes 50 ms. Starvation shows as seconds (200
-        // clients pipelining without reading held the witness up for 1.7 to 4.2 s).
-        let bound = max(5 * baseline.p99, 0.200)
+        // The attackers run in this process on the same two cores, and `swift test` runs the other
+        // end-to-end suites (schemathesis among them) alongside: a p99 of a few hundred answers is
+        // their second-worst, and reached 430 ms with no starvation. Alone, this suite stays under
+        // 130 ms (HOSTILE-README-SECTION.md); starvation shows as seconds (200 clients pipelining
+        // without reading held the witness up for 1.7 to 4.2 s).
+        let bound = max(5 * baseline.p99, 1.0)
         func ms(_ value: Double) -> String { String(format: "%.1f ms", value * 1000) }
         #expect(during.failures.isEmpty, "\(attack): the well-behaved client failed \(during.failures.count) times: \(during.failures.prefix(5))")
         #expect(during.latencies.count >= 20, "\(attack): only \(during.latencies.count) answers to judge by")
