@@ -2,7 +2,7 @@
 #   make demo   the main job end to end: Knot, the daemon, a domain going pending -> verified
 #   make test   install what is missing, build once, run every test
 #   make build  build the daemon, the CLI and the tests (debug)
-#   make test-long  the long tests (crash campaign, …): DV_LONG_TESTS=1; .ci/run runs them after make test
+#   make test-long  the long tests (crash campaign, schemathesis with 10 times the cases); .ci/run runs them too
 #   make bench  release build of the benchmark, then every figure next to its goal
 #   make fuzz   libFuzzer on every parser for FUZZ_SECONDS each; fails on a crash (FUZZ_MERGE=1 keeps new inputs)
 
@@ -40,11 +40,12 @@ test: deps
 	BIN=.build/debug scripts/check-units.sh
 	timeout 1800 $(SWIFT) test --skip-build --parallel
 
-# The long tests are suites enabled by DV_LONG_TESTS=1; `make test` builds them and skips them.
-LONG_TESTS ?= CrashCampaignTests
+# The long tests are suites enabled by DV_LONG_TESTS=1 (the crash campaign) and tests that run
+# longer with it (schemathesis with 10 times the cases); `make test` runs the short versions.
+LONG_TESTS ?= CrashCampaignTests|SchemathesisTests
 test-long: deps
 	$(SWIFT) build --build-tests
-	DV_LONG_TESTS=1 timeout 2400 $(SWIFT) test --skip-build --filter '$(LONG_TESTS)'
+	DV_LONG_TESTS=1 timeout 2400 $(SWIFT) test --skip-build --parallel --filter '$(LONG_TESTS)'
 
 check-units:
 	BIN=.build/debug scripts/check-units.sh

@@ -23,6 +23,8 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
     private var body = ByteBuffer()
     private var rejected = false
     private var processing = false
+    /// The client half-closed: the request in hand is answered, then the connection closes.
+    private var inputClosed = false
 
     init(peer: PeerCredentials?, mayWrite: Bool, router: @escaping @Sendable () -> Router, limits: ServerLimits,
          workers: DispatchQueue, mutations: DispatchQueue, logger: Logger, onResponse: @escaping @Sendable (Int) -> Void) {
@@ -78,8 +80,20 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
         promise.futureResult.whenSuccess { response in
             let (handler, context) = bound.value
             handler.processing = false
-            handler.write(context, response, keepAlive: head.isKeepAlive)
+            handler.write(context, response, keepAlive: head.isKeepAlive && !handler.inputClosed)
         }
+    }
+
+    /// A client may half-close once its request is sent (`shutdown(SHUT_WR)`, `nc -N`): it still
+    /// gets its answer. Before a whole request it gets nothing more to wait for, so it is closed (a
+    /// partial request was already answered 400 by the decoder's error, and closes after it).
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard case .some(.inputClosed) = event as? ChannelEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        inputClosed = true
+        if !processing && !rejected { context.close(promise: nil) }
     }
 
     /// Answers with an error before the request is complete, then closes: the rest is not read.

@@ -125,7 +125,8 @@ public final class AdminServer: @unchecked Sendable {
                     }
                 }
             }
-            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: false)
+            // A half-close reaches AdminHTTPHandler, which answers the request in hand before closing.
+            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
         switch socket {
         case let .path(path, group):
             try Self.prepare(path)

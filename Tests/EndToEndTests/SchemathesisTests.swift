@@ -15,7 +15,10 @@ struct SchemathesisTests {
     /// document is validated as OpenAPI, the seeded domains' answers one by one, then `st run` with
     /// every check, as a writer and as a reader (403s), fails on any non-conforming answer or server
     /// error. The daemon must still stop cleanly afterwards.
-    @Test(.timeLimit(.minutes(6)))
+    /// `DV_LONG_TESTS=1` (`make test-long`): ten times the cases per operation and phase.
+    static let long = ProcessInfo.processInfo.environment["DV_LONG_TESTS"] == "1"
+
+    @Test(.timeLimit(.minutes(long ? 40 : 6)))
     func everyAnswerConformsToOpenAPIYaml() async throws {
         // A verify rate limit, so that 429 answers and their Retry-After are checked too, but short
         // enough that most verify requests still get through.
@@ -41,6 +44,7 @@ struct SchemathesisTests {
                          "--schema", Self.packageRoot.appendingPathComponent("openapi.yaml").path,
                          "--config", tools.appendingPathComponent("schemathesis.toml").path]
         for domain in [verified.name, pending.id, notStarted.name] { arguments += ["--domain", domain] }
+        if Self.long { arguments += ["--max-examples", "400", "--reader-max-examples", "100", "--timeout", "1100"] }
         let started = Date()
         let result = try await run("/usr/bin/env", arguments)
         let seconds = Int(Date().timeIntervalSince(started))
