@@ -128,14 +128,14 @@ extension Store {
 
     /// The domains whose next check is due after `after` and at the latest `through`, soonest first:
     /// what the scheduler loads ahead of time (a range of the next-check index, never a scan).
-    public func scheduledDomains(through: Date = .distantFuture, after: Date? = nil) throws(StoreError) -> [ScheduledDomain] {
+    public func scheduledDomains(through: Date = .distantFuture, after: Date? = nil, limit: Int? = nil) throws(StoreError) -> [ScheduledDomain] {
         try read("loading the schedule") { db in
             try Row.fetchAll(db, sql: """
                 SELECT id, next_check_at, next_check_reason,
                        CASE WHEN status IN ('pending', 'temporary_failure') THEN deadline_at END AS open_deadline_at
                 FROM domains WHERE next_check_at IS NOT NULL AND next_check_at <= ? AND next_check_at > ?
-                ORDER BY next_check_at
-                """, arguments: [through.millis, after?.millis ?? Int64.min]).compactMap { row in
+                ORDER BY next_check_at LIMIT ?
+                """, arguments: [through.millis, after?.millis ?? Int64.min, limit ?? -1]).compactMap { row in
                 guard let id = UUID(uuidString: row["id"]) else { return nil }
                 let reason = CheckReason(rawValue: row["next_check_reason"] ?? "") ?? .scheduled
                 return ScheduledDomain(id: id, due: DueCheck(at: Date(millis: row["next_check_at"]), reason: reason),

@@ -75,4 +75,33 @@ import VerifierStore
         resolver.close()
         try store.close()
     }
+
+    @Test func moreChecksDueThanTheLookAheadLimit_areHeldAFewAtATime_andAllRun() async throws {
+        // Twelve checks due over the next 3 s, two of them at the same moment; at most 4 held at once.
+        let dues: [TimeInterval] = [0.2, 0.4, 0.6, 0.8, 1.0, 1.0, 1.4, 1.6, 1.8, 2.2, 2.6, 3.0]
+        let (knot, store, ids, directory) = try fixture(dues)
+        defer { knot.stop() }
+        _ = directory
+        let before = try ids.map { try #require(try lastChecked(store, $0)) }
+        let resolver = try UnboundResolver(configuration: ResolverConfiguration(mode: .forward, servers: [knot.address], timeout: 2,
+                                                                                cacheMaxTTL: 0, cacheMaxNegativeTTL: 0))
+        let settings = SchedulerSettings(verification: VerificationPolicy(), poll: PollPolicy(recheckInterval: 3600, startupSpread: 0),
+                                         maxInflightChecks: 8, verifyMinInterval: 0, lookAhead: 600, lookAheadLimit: 4)
+        let scheduler = Scheduler(store: store, checker: DomainChecker(resolver: resolver), settings: settings,
+                                  logger: Logger(label: "test"), metrics: Metrics())
+        #expect(try scheduler.start() <= 5, "the first stretch holds at most the limit (or one due time's worth)")
+        var mostHeld = 0
+        let deadline = Date().addingTimeInterval(20)
+        var unchecked = ids.indices.map { $0 }
+        while Date() < deadline, !unchecked.isEmpty {
+            mostHeld = max(mostHeld, scheduler.snapshot().scheduled)
+            unchecked = try unchecked.filter { index in try lastChecked(store, ids[index]).map { $0 <= before[index] } ?? true }
+            try await Task.sleep(for: .milliseconds(50))  // polling the store: each check is its own event
+        }
+        #expect(unchecked.isEmpty, "never checked: \(unchecked.map { dues[$0] })")
+        #expect(mostHeld <= 5, "held \(mostHeld) checks at once with a limit of 4")
+        await withCheckedContinuation { continuation in scheduler.stop(timeout: 5) { _ in continuation.resume() } }
+        resolver.close()
+        try store.close()
+    }
 }
