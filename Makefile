@@ -16,8 +16,10 @@ SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 CATALOGDIR ?= $(PREFIX)/lib/systemd/catalog
 SYSCONFDIR ?= /etc
 BUILD ?= release
-# The scale bench's store; its goals are stated for 1000000 (about 5 GB and 5 minutes of seeding).
-SCALE_DOMAINS ?= 200000
+# The scale bench: a million domains (about 8 GB and 3 to 5 minutes of seeding), and a soak of
+# SOAK_SECONDS at 1,000 checks/s; the issue's 10-minute soak is SOAK_SECONDS=600 (7 minutes more).
+SCALE_DOMAINS ?= 1000000
+SOAK_SECONDS ?= 120
 # Fuzzing: seconds per parser, which parsers (all by default), and whether inputs that add coverage
 # are merged into Fuzz/corpus. The fuzz build has its own folder: its flags differ from every other build.
 FUZZ_SECONDS ?= 60
@@ -56,14 +58,16 @@ demo: deps
 	scripts/demo.sh
 
 bench: deps
+	@date +"bench started at %T"
 	$(SWIFT) build -c release --product domain-verifier-bench
 	$(SWIFT) build -c release --product domain-verifierd
 	.build/release/domain-verifier-bench resolver $(BENCH_ARGS)
 	.build/release/domain-verifier-bench daemon $(BENCH_ARGS)
 	.build/release/domain-verifier-bench store $(BENCH_ARGS)
 	.build/release/domain-verifier-bench create $(BENCH_ARGS)
-	.build/release/domain-verifier-bench scale --domains $(SCALE_DOMAINS) $(BENCH_ARGS)
+	.build/release/domain-verifier-bench scale --domains $(SCALE_DOMAINS) --soak-seconds $(SOAK_SECONDS) $(BENCH_ARGS)
 	python3 scripts/plot-bench.py docs/bench
+	@date +"bench finished at %T"
 
 # libFuzzer and AddressSanitizer come with the Swift toolchain. The executable exists only with
 # DOMAIN_VERIFIER_FUZZ=1 (see Package.swift); it has a Swift main that starts libFuzzer's driver, so

@@ -38,12 +38,15 @@ public final class Store: Sendable {
             try db.execute(sql: "PRAGMA journal_size_limit = \(Checkpointer.walSizeLimit)")
         }
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
+            let opened = try DatabasePool(path: path, configuration: configuration)
+            pool = opened
             // Reading the schema finds a file that is not a database or has a damaged header at
             // once; the full integrity check reads every page, so it runs after start-up instead.
-            _ = try pool.read { db in try Int.fetchOne(db, sql: "PRAGMA schema_version") }
-            try StoreSchema.migrator.migrate(pool)
-            checkpointer = try Checkpointer(path: path)
+            _ = try opened.read { db in try Int.fetchOne(db, sql: "PRAGMA schema_version") }
+            try StoreSchema.migrator.migrate(opened)
+            checkpointer = try Checkpointer(path: path) {
+                _ = try opened.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+            }
         } catch let error as StoreError {
             throw StoreError(error.kind, error.message)
         } catch {
@@ -108,8 +111,12 @@ public final class Store: Sendable {
 
 /// Copies the WAL back into the database file on its own connection and queue, so that no write
 /// waits for it. A PASSIVE checkpoint takes no lock a writer or reader needs: it copies what no
-/// reader still needs and leaves the rest for the next round; the next write after a complete
-/// round starts the WAL over, and `journal_size_limit` gives the file's space back.
+/// reader still needs and leaves the rest for the next round. But the WAL starts over only after a
+/// round that copied every frame, which a round beside a writer that never pauses may never be:
+/// once the WAL holds more than `restartFrames`, the frames that came in during the round are
+/// copied on the writer's own queue, where no write can come in between (a short hold, as the
+/// round copied the rest), and the next write starts the WAL over (`journal_size_limit` gives the
+/// file's space back).
 // @unchecked: the timer is set once in init and only cancelled after; DispatchSource is thread-safe.
 final class Checkpointer: @unchecked Sendable {
     /// How often the WAL is copied back; SQLite's own threshold of 1,000 pages is about the WAL
@@ -117,12 +124,15 @@ final class Checkpointer: @unchecked Sendable {
     static let interval: DispatchTimeInterval = .seconds(1)
     /// The WAL file is truncated to this when it is restarted (bytes).
     static let walSizeLimit = 64 << 20
+    /// WAL frames (pages) past which the remainder is copied on the writer's queue: 16 MB.
+    static let restartFrames = 4096
 
     private let connection: DatabaseQueue
     private let queue = DispatchQueue(label: "domain-verifier.checkpoint", qos: .utility)
     private let timer: DispatchSourceTimer
 
-    init(path: String) throws {
+    /// `finish` runs a PASSIVE checkpoint on the writer's queue.
+    init(path: String, finish: @escaping @Sendable () throws -> Void) throws {
         var configuration = Configuration()
         configuration.label = "domain-verifier.checkpoint"
         configuration.busyMode = .timeout(5)
@@ -136,7 +146,10 @@ final class Checkpointer: @unchecked Sendable {
         timer.setEventHandler { [connection] in
             // A failure here (disk full, I/O error) leaves the WAL longer; the writes that need the
             // space report it themselves.
-            _ = try? Self.checkpoint(connection)
+            if let round = try? Self.checkpoint(connection), round.walFrames > Self.restartFrames {
+                // What the round above left is what came in meanwhile: a short hold of the writer.
+                try? finish()
+            }
         }
         timer.resume()
     }

@@ -77,7 +77,7 @@ struct ScaleBench: ParsableCommand {
             seeded = count
             let daemon = try DaemonProcess(binary: binary, directory: directory.path, arguments: daemonArguments)
             let ready = try daemon.waitUntilReady()
-            Thread.sleep(forTimeInterval: 10)
+            Thread.sleep(forTimeInterval: 5)
             points.append((count, ready, daemon.residentMegabytes, Self.megabytes(database)))
             print("  \(count) domains (\(Self.megabytes(database)) MB): ready in \(String(format: "%.2f", ready)) s, RSS \(daemon.residentMegabytes) MB")
             daemon.stop()
