@@ -103,6 +103,8 @@ extension Store {
     /// for about 20 ms, 5,000 held it past 100 ms (`make bench`, store part). Returns how many were deleted.
     @discardableResult
     public func prune(olderThan cutoff: Date, batchSize: Int = 1000) throws(StoreError) -> Int {
+        pruning.value = true
+        defer { pruning.value = false }
         var total = 0
         while true {
             let deleted = try write("pruning checks older than \(cutoff)") { db -> Int in

@@ -10,6 +10,9 @@ public final class Store: Sendable {
     let pool: DatabasePool
     private let lock: StoreLock
     private let checkpointer: Checkpointer
+    /// Set while `prune` runs: the WAL is started over between prunes, not during one, whose
+    /// deletions would make the RESTART hold the writer for long (240 ms in `make bench`).
+    let pruning = Flag()
 
     /// Opens (creating if needed, mode 0600) the database at `path`, takes its lock and migrates it.
     /// Refuses, saying why, when another process holds it, when it is damaged, or when it is read-only.
@@ -44,7 +47,8 @@ public final class Store: Sendable {
             // once; the full integrity check reads every page, so it runs after start-up instead.
             _ = try opened.read { db in try Int.fetchOne(db, sql: "PRAGMA schema_version") }
             try StoreSchema.migrator.migrate(opened)
-            checkpointer = try Checkpointer(path: path) {
+            checkpointer = try Checkpointer(path: path) { [pruning] in
+                guard !pruning.value else { return }
                 _ = try opened.writeWithoutTransaction { db in try db.checkpoint(.restart) }
             }
         } catch let error as StoreError {
@@ -127,6 +131,8 @@ final class Checkpointer: @unchecked Sendable {
     static let walSizeLimit = 64 << 20
     /// WAL frames (pages) past which the remainder is copied on the writer's queue: 16 MB.
     static let restartFrames = 4096
+    /// Frames a round may leave before the next round follows at once.
+    static let leftoverFrames = 256
 
     private let connection: DatabaseQueue
     private let queue = DispatchQueue(label: "domain-verifier.checkpoint", qos: .utility)
@@ -147,8 +153,15 @@ final class Checkpointer: @unchecked Sendable {
         timer.setEventHandler { [connection] in
             // A failure here (disk full, I/O error) leaves the WAL longer; the writes that need the
             // space report it themselves.
-            if let round = try? Self.checkpoint(connection), round.walFrames > Self.restartFrames {
-                // What the round above left is what came in meanwhile: a short hold of the writer.
+            // Rounds until what is left is what came in during the last one (a few at most), so
+            // that the RESTART below, which holds the writer, has little left to copy.
+            var round = try? Self.checkpoint(connection)
+            var rounds = 1
+            while let last = round, last.walFrames - last.copied > Self.leftoverFrames, rounds < 4 {
+                round = try? Self.checkpoint(connection)
+                rounds += 1
+            }
+            if let round, round.walFrames > Self.restartFrames {
                 try? finish()
             }
         }
@@ -177,6 +190,16 @@ final class Checkpointer: @unchecked Sendable {
         timer.cancel()
         queue.sync {}
         try? connection.close()
+    }
+}
+
+/// A Bool shared between threads.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var state = false
+    var value: Bool {
+        get { lock.withLock { state } }
+        set { lock.withLock { state = newValue } }
     }
 }
 
