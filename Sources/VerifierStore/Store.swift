@@ -16,7 +16,13 @@ public final class Store: Sendable {
 
     /// Opens (creating if needed, mode 0600) the database at `path`, takes its lock and migrates it.
     /// Refuses, saying why, when another process holds it, when it is damaged, or when it is read-only.
-    public init(path: String) throws(StoreError) {
+    public convenience init(path: String) throws(StoreError) {
+        try self.init(path: path, checkpoints: Checkpointer.Settings())
+    }
+
+    /// `checkpoints` sets how often the WAL is copied back and when it is started over (tests use
+    /// small values to see a restart within seconds).
+    init(path: String, checkpoints: Checkpointer.Settings) throws(StoreError) {
         self.path = path
         lock = try StoreLock(databasePath: path)
         // The database holds private keys: create it 0600 before SQLite does (SQLite gives its -wal
@@ -47,7 +53,7 @@ public final class Store: Sendable {
             // once; the full integrity check reads every page, so it runs after start-up instead.
             _ = try opened.read { db in try Int.fetchOne(db, sql: "PRAGMA schema_version") }
             try StoreSchema.migrator.migrate(opened)
-            checkpointer = try Checkpointer(path: path) { [pruning] in
+            checkpointer = try Checkpointer(path: path, settings: checkpoints) { [pruning] in
                 guard !pruning.value else { return }
                 _ = try opened.writeWithoutTransaction { db in try db.checkpoint(.restart) }
             }
@@ -126,7 +132,10 @@ public final class Store: Sendable {
 final class Checkpointer: @unchecked Sendable {
     /// How often the WAL is copied back; SQLite's own threshold of 1,000 pages is about the WAL
     /// a busy daemon writes in a second.
-    static let interval: DispatchTimeInterval = .seconds(1)
+    struct Settings {
+        var interval: DispatchTimeInterval = .seconds(1)
+        var restartFrames = Checkpointer.restartFrames
+    }
     /// The WAL file is truncated to this when it is restarted (bytes).
     static let walSizeLimit = 64 << 20
     /// WAL frames (pages) past which the remainder is copied on the writer's queue: 16 MB.
@@ -139,7 +148,7 @@ final class Checkpointer: @unchecked Sendable {
     private let timer: DispatchSourceTimer
 
     /// `finish` runs a RESTART checkpoint on the writer's queue.
-    init(path: String, finish: @escaping @Sendable () throws -> Void) throws {
+    init(path: String, settings: Settings, finish: @escaping @Sendable () throws -> Void) throws {
         var configuration = Configuration()
         configuration.label = "domain-verifier.checkpoint"
         configuration.busyMode = .timeout(5)
@@ -149,7 +158,7 @@ final class Checkpointer: @unchecked Sendable {
         }
         connection = try DatabaseQueue(path: path, configuration: configuration)
         timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.schedule(deadline: .now() + Self.interval, repeating: Self.interval, leeway: .milliseconds(100))
+        timer.schedule(deadline: .now() + settings.interval, repeating: settings.interval, leeway: .milliseconds(10))
         timer.setEventHandler { [connection] in
             // A failure here (disk full, I/O error) leaves the WAL longer; the writes that need the
             // space report it themselves.
@@ -161,7 +170,7 @@ final class Checkpointer: @unchecked Sendable {
                 round = try? Self.checkpoint(connection)
                 rounds += 1
             }
-            if let round, round.walFrames > Self.restartFrames {
+            if let round, round.walFrames > settings.restartFrames {
                 try? finish()
             }
         }
