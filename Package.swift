@@ -82,7 +82,7 @@ let package = Package(
 
         // Tests: one target per source target, and helpers they share.
         .target(name: "TestSupport", path: "Tests/Support", exclude: ["faultdns.py"]),
-        .testTarget(name: "VerifierCoreTests", dependencies: ["VerifierCore"]),
+        .testTarget(name: "VerifierCoreTests", dependencies: ["VerifierCore", "TestSupport"]),
         .testTarget(name: "VerifierNamesTests", dependencies: ["VerifierNames"]),
         .testTarget(name: "VerifierKeysTests", dependencies: ["VerifierKeys", "TestSupport"]),
         .testTarget(name: "VerifierStoreTests", dependencies: ["VerifierStore", "JSONWriting", "TestSupport"]),

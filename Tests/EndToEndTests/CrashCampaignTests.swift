@@ -37,7 +37,7 @@ struct CrashCampaignTests {
                 }
             }
         }
-        try await onDispatch { [knot = daemon.knot, lines] in try knot.load(E2EDNS.zone, lines: lines) }
+        try await onThread { [knot = daemon.knot, lines] in try knot.load(E2EDNS.zone, lines: lines) }
         var acknowledged = 0
         for index in 0..<Self.domainCount {
             let answer = try await daemon.curl("POST", "/domains/c\(index).crash.e2e.test/verify")

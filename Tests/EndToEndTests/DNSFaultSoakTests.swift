@@ -25,7 +25,7 @@ struct DNSFaultSoakTests {
                 lines.append("\(record.fqdn). 60 \(record.type) \(rdata)")
             }
         }
-        try await onDispatch { [knot = daemon.knot, lines] in try knot.load(E2EDNS.zone, lines: lines) }
+        try await onThread { [knot = daemon.knot, lines] in try knot.load(E2EDNS.zone, lines: lines) }
         for name in names { try await daemon.verify(name) }
         let deadline = Date(timeIntervalSinceNow: 120)
         while true {

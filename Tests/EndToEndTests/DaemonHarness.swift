@@ -12,7 +12,7 @@ enum E2EDNS {
     /// The shared server, started on first use (on a Dispatch thread: starting it blocks).
     /// A watchdog child stops knotd when the test process goes away.
     static func knot() async throws -> KnotServer {
-        try await onDispatch { try started.get() }
+        try await onThread { try started.get() }
     }
 }
 
@@ -22,27 +22,13 @@ struct HarnessError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// An HTTP answer from the daemon's socket.
-struct HTTPAnswer: Sendable, CustomStringConvertible {
-    let status: Int
-    /// Header names lower-cased.
-    let headers: [String: String]
-    let body: Data
-
-    var text: String { String(decoding: body, as: UTF8.self) }
-    var description: String { "\(status) \(text.prefix(600))" }
-
+extension HTTPAnswer {
     func decode<T: Decodable>(_ type: T.Type = T.self) throws -> T {
         do {
             return try Wire.decoder.decode(T.self, from: body)
         } catch {
             throw HarnessError("cannot read \(T.self) from \(self): \(error)")
         }
-    }
-
-    /// The body as a JSON object.
-    var object: [String: Any]? {
-        (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
     }
 }
 
@@ -280,19 +266,11 @@ final class DaemonHarness: @unchecked Sendable {
             guard let end = rest.range(of: separator) else {
                 throw HarnessError("\(request): no HTTP head in curl's output: \(String(decoding: output, as: UTF8.self).prefix(400))")
             }
-            let head = String(decoding: rest[rest.startIndex..<end.lowerBound], as: UTF8.self)
-            var lines = head.components(separatedBy: "\r\n")
-            let statusLine = lines.removeFirst().split(separator: " ")
-            guard statusLine.count >= 2, let status = Int(statusLine[1]) else {
-                throw HarnessError("\(request): bad status line in \(head)")
+            guard let (status, headers) = HTTPAnswer.head(rest[rest.startIndex..<end.lowerBound]) else {
+                throw HarnessError("\(request): bad status line in \(String(decoding: rest[rest.startIndex..<end.lowerBound], as: UTF8.self))")
             }
             rest = rest[end.upperBound...]
             if status == 100 { continue }
-            var headers: [String: String] = [:]
-            for line in lines {
-                guard let colon = line.firstIndex(of: ":") else { continue }
-                headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-            }
             return HTTPAnswer(status: status, headers: headers, body: Data(rest))
         }
     }
@@ -394,7 +372,7 @@ final class DaemonHarness: @unchecked Sendable {
     func publish(_ domain: DomainJSON, only kinds: Set<String>? = nil) async throws {
         for record in domain.records ?? [] where kinds == nil || kinds!.contains(record.key) {
             let rdata = record.type == "MX" ? "\(record.priority ?? 10) \(record.value)." : KnotServer.txt(record.value)
-            try await onDispatch { [knot] in try knot.set(E2EDNS.zone, record.fqdn + ".", record.type, rdata) }
+            try await onThread { [knot] in try knot.set(E2EDNS.zone, record.fqdn + ".", record.type, rdata) }
         }
     }
 
@@ -403,7 +381,7 @@ final class DaemonHarness: @unchecked Sendable {
         guard let record = domain.records?.first(where: { $0.key == kind }) else {
             throw HarnessError("\(domain.name) has no \(kind) record")
         }
-        try await onDispatch { [knot] in try knot.unset(E2EDNS.zone, record.fqdn + ".", record.type) }
+        try await onThread { [knot] in try knot.unset(E2EDNS.zone, record.fqdn + ".", record.type) }
     }
 
     // MARK: The database
@@ -431,7 +409,7 @@ enum Subprocess {
     /// Runs to completion; a process still running after `timeout` seconds is killed (and reported as signal 9).
     static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
                     timeout: TimeInterval = 60) async throws -> Result {
-        try await onDispatch {
+        try await onThread {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
@@ -448,7 +426,7 @@ enum Subprocess {
             defer { reaper.cancel() }
             let errorData = LockedData()
             let group = DispatchGroup()
-            DispatchQueue.global().async(group: group) { errorData.set(err.fileHandleForReading.readDataToEndOfFile()) }
+            onThread(group: group) { errorData.set(err.fileHandleForReading.readDataToEndOfFile()) }
             let output = out.fileHandleForReading.readDataToEndOfFile()
             group.wait()
             process.waitUntilExit()
@@ -465,9 +443,3 @@ enum Subprocess {
     }
 }
 
-/// Runs blocking work on a Dispatch thread, never on one of the few threads that run test tasks.
-func onDispatch<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
-    }
-}

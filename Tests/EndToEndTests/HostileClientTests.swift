@@ -27,12 +27,12 @@ struct HostileClientTests {
             let after = try #require(cut.after, "\(what) was still open after 25 s")
             #expect(after >= 9.5 && after <= 13, "\(what) was cut \(String(format: "%.1f", after)) s after it opened, not at the 10 s deadline")
             if cut.dribbling {
-                let answer = try #require(Self.parse(cut.answer), "\(what) got no 408, only: \(String(decoding: cut.answer, as: UTF8.self))")
+                let answer = try #require(HTTPAnswer.parse(cut.answer), "\(what) got no 408, only: \(String(decoding: cut.answer, as: UTF8.self))")
                 expectError(answer, 408, "request_timeout", what)
             }
         }
         let spread = cuts.compactMap(\.after)
-        print("hostile: slow-loris: \(cuts.count) connections cut after \(String(format: "%.1f", spread.min() ?? 0))–\(String(format: "%.1f", spread.max() ?? 0)) s; \(cuts.filter { $0.dribbling && Self.parse($0.answer)?.status == 408 }.count) answered 408")
+        print("hostile: slow-loris: \(cuts.count) connections cut after \(String(format: "%.1f", spread.min() ?? 0))–\(String(format: "%.1f", spread.max() ?? 0)) s; \(cuts.filter { $0.dribbling && HTTPAnswer.parse($0.answer)?.status == 408 }.count) answered 408")
     }
 
     /// How one slow connection ended: after how many seconds (nil: never), and what it was sent.
@@ -137,13 +137,13 @@ struct HostileClientTests {
         }.flatMap { $0 }
         for (index, result) in results.enumerated() {
             let kind = kinds[index % kinds.count]
-            let answer = try #require(Self.parse(result.answer), "\(kind.name): no answer, \(result.sent) bytes sent")
+            let answer = try #require(HTTPAnswer.parse(result.answer), "\(kind.name): no answer, \(result.sent) bytes sent")
             #expect(kind.statuses.contains(answer.status), "\(kind.name): \(answer)")
             if answer.status == 431 { expectError(answer, 431, "headers_too_large", kind.name) }
             #expect(result.closed, "\(kind.name): the connection stayed open")
             #expect(result.sent < 4 * Self.megabyte, "\(kind.name): the daemon took \(result.sent) bytes before refusing")
         }
-        print("hostile: endless headers: \(results.count) connections refused after at most \(results.map(\.sent).max() ?? 0) bytes sent, statuses \(Set(results.compactMap { Self.parse($0.answer)?.status }).sorted())")
+        print("hostile: endless headers: \(results.count) connections refused after at most \(results.map(\.sent).max() ?? 0) bytes sent, statuses \(Set(results.compactMap { HTTPAnswer.parse($0.answer)?.status }).sorted())")
     }
 
     /// Bodies of 1 GiB, announced by Content-Length and chunked, four of each at once: 413 quickly,
@@ -166,7 +166,7 @@ struct HostileClientTests {
         }.flatMap { $0 }
         for (index, result) in results.enumerated() {
             let how = index % 2 == 0 ? "Content-Length" : "chunked"
-            let answer = try #require(Self.parse(result.answer), "\(how): no answer after \(result.sent) bytes")
+            let answer = try #require(HTTPAnswer.parse(result.answer), "\(how): no answer after \(result.sent) bytes")
             expectError(answer, 413, "payload_too_large", how)
             #expect(result.closed, "\(how): the connection stayed open")
             #expect(result.sent < 64 * Self.megabyte, "\(how): \(result.sent) bytes were taken before the refusal")
@@ -324,7 +324,7 @@ struct HostileClientTests {
             }
         }.flatMap { $0 }
         for result in results {
-            let answer = try #require(Self.parse(result.answer), "\(result.what): no answer; \(result.closed ? "closed" : "still open after 5 s")")
+            let answer = try #require(HTTPAnswer.parse(result.answer), "\(result.what): no answer; \(result.closed ? "closed" : "still open after 5 s")")
             expectError(answer, 400, "bad_request", result.what)
             #expect(result.closed && result.seconds < 2, "\(result.what): not closed within 2 s")
         }
@@ -365,14 +365,14 @@ struct HostileClientTests {
         for (index, (bytes, closed, seconds)) in results.enumerated() {
             let item = cases[index % cases.count]
             #expect(closed && seconds < 3, "\(item.what): closed \(closed) after \(String(format: "%.1f", seconds)) s")
-            let answer = Self.parse(bytes)
+            let answer = HTTPAnswer.parse(bytes)
             if let expected = item.answered {
                 #expect(answer?.status == expected, "\(item.what): \(answer.map { "\($0)" } ?? "no answer")")
             } else if let answer {
                 expectError(answer, 400, "bad_request", item.what)
             }
         }
-        print("hostile: half-closed: \(results.count) connections, all closed within \(String(format: "%.2f", results.map(\.2).max() ?? 0)) s; \(results.filter { Self.parse($0.0)?.status == 200 }.count) answered 200")
+        print("hostile: half-closed: \(results.count) connections, all closed within \(String(format: "%.2f", results.map(\.2).max() ?? 0)) s; \(results.filter { HTTPAnswer.parse($0.0)?.status == 200 }.count) answered 200")
     }
 
     // MARK: The witness
@@ -387,7 +387,7 @@ struct HostileClientTests {
         if (try? await daemon.curl("GET", "/domains/\(Self.steady)"))?.status != 200 { _ = try await daemon.create(Self.steady) }
         let pid = try #require(daemon.processID)
         let client = WellBehavedClient(socketPath: daemon.socketPath, target: "/domains/\(Self.steady)", keepAlive: keepAlive)
-        let baseline = try await onDispatch { client.measure(count: 200) }
+        let baseline = try await onThread { client.measure(count: 200) }
         try #require(baseline.failures.isEmpty, "before \(attack): \(baseline.failures.prefix(3))")
         let memoryBefore = try #require(DaemonVitals.residentBytes(pid))
         let sampler = DaemonVitals.PeakSampler(pid)
@@ -395,7 +395,7 @@ struct HostileClientTests {
         let started = Date()
         let outcome: Result<[T], any Error>
         do {
-            outcome = .success(try await onDispatch {
+            outcome = .success(try await onThread {
                 var rounds: [T] = []
                 repeat { rounds.append(try body()) } while Date().timeIntervalSince(started) < 2
                 return rounds
@@ -453,23 +453,6 @@ struct HostileClientTests {
         }
         return value
     }
-
-    /// The first response in `bytes`, if there is a whole one.
-    static func parse(_ bytes: [UInt8]) -> HTTPAnswer? {
-        guard let end = bytes.firstRange(of: Array("\r\n\r\n".utf8)) else { return nil }
-        let head = String(decoding: bytes[..<end.lowerBound], as: UTF8.self)
-        var lines = head.components(separatedBy: "\r\n")
-        let statusLine = lines.removeFirst().split(separator: " ")
-        guard statusLine.count >= 2, let status = Int(statusLine[1]) else { return nil }
-        var headers: [String: String] = [:]
-        for line in lines {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
-        let length = headers["content-length"].flatMap { Int($0) } ?? 0
-        let body = bytes[end.upperBound...].prefix(length)
-        return HTTPAnswer(status: status, headers: headers, body: Data(body))
-    }
 }
 
 /// A value shared between threads behind a lock.
@@ -479,17 +462,4 @@ final class LockedBox<Value>: @unchecked Sendable {
     init(_ value: Value) { stored = value }
     var value: Value { lock.withLock { stored } }
     func mutate(_ change: (inout Value) -> Void) { lock.withLock { change(&stored) } }
-}
-
-/// A seeded generator (SplitMix64), so that the random garbage is the same on every run.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

@@ -1,6 +1,7 @@
 // A client that asks one ordinary question over and over and times every answer: the witness that a
 // hostile client does not starve the others. And the daemon's resident memory and descriptors, from /proc.
 import Foundation
+import TestSupport
 
 /// Issues `GET target` one after another on its own thread, on a fresh connection each time (as
 /// domainctl does) or on one kept-alive connection, and records each answer's latency.

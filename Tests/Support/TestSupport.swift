@@ -36,11 +36,39 @@ public func run(_ executable: String, _ arguments: [String]) throws -> (status: 
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
-/// `run` for async tests: waits on a Dispatch thread, never on one of the few threads that run tasks.
+/// `run` for async tests: waits on a thread of its own (see `onThread`).
 public func run(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+    try await onThread { try run(executable, arguments) }
+}
+
+/// Runs blocking work (a child process, a pipe read to its end) on a thread of its own and awaits
+/// it: never on the few threads that run test tasks, and never on Dispatch's shared pool, which
+/// blocked work exhausts (255 threads on Linux) while Swift's tasks and servers running inside the
+/// test process need it (`make test-long` once starved an in-process server for a minute).
+public func onThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            continuation.resume(with: Result { try run(executable, arguments) })
-        }
+        Thread { continuation.resume(with: Result { try work() }) }.start()
+    }
+}
+
+/// Starts blocking work on a thread of its own, counted in `group` until it returns.
+public func onThread(group: DispatchGroup, _ work: @escaping @Sendable () -> Void) {
+    group.enter()
+    Thread {
+        work()
+        group.leave()
+    }.start()
+}
+
+/// SplitMix64: a tiny deterministic generator, so jitter is reproducible in tests.
+public struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

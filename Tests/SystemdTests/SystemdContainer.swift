@@ -24,15 +24,11 @@ struct CommandResult: Sendable, CustomStringConvertible {
 }
 
 enum Command {
-    /// Runs `executable` to completion on a Dispatch thread (never one of the test tasks' threads), SIGKILL
+    /// Runs `executable` to completion on a thread of its own (`onThread`), SIGKILL
     /// after `timeout` seconds. Signals are unblocked in the child (the test runner's threads block SIGTERM).
     static func run(_ executable: String, _ arguments: [String], stdin: Data? = nil,
                     timeout: TimeInterval = 60) async throws -> CommandResult {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try runBlocking(executable, arguments, stdin: stdin, timeout: timeout) })
-            }
-        }
+        try await onThread { try runBlocking(executable, arguments, stdin: stdin, timeout: timeout) }
     }
 
     private final class Output: @unchecked Sendable {
@@ -68,15 +64,15 @@ enum Command {
         process.terminationHandler = { _ in exited.signal() }
         try process.run()
         if let input, let stdin {
-            DispatchQueue.global().async {
+            Thread {
                 try? input.fileHandleForWriting.write(contentsOf: stdin)
                 try? input.fileHandleForWriting.close()
-            }
+            }.start()
         }
         let output = Output()
         let readers = DispatchGroup()
-        DispatchQueue.global().async(group: readers) { output.set(out: out.fileHandleForReading.readDataToEndOfFile()) }
-        DispatchQueue.global().async(group: readers) { output.set(err: err.fileHandleForReading.readDataToEndOfFile()) }
+        onThread(group: readers) { output.set(out: out.fileHandleForReading.readDataToEndOfFile()) }
+        onThread(group: readers) { output.set(err: err.fileHandleForReading.readDataToEndOfFile()) }
         var timedOut = false
         if exited.wait(timeout: .now() + timeout) == .timedOut {
             timedOut = true
@@ -368,9 +364,7 @@ enum SystemdDNS {
     private static let started = Result { try KnotServer(zones: [zone: ""]) }
 
     static func knot() async throws -> KnotServer {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try started.get() }) }
-        }
+        try await onThread { try started.get() }
     }
 
     /// The daemon's configuration for a test: forward to Knot, seconds-long timers.
@@ -404,11 +398,7 @@ enum SystemdDNS {
     static func publish(_ domain: DomainJSON, in knot: KnotServer) async throws {
         for record in domain.records ?? [] {
             let rdata = record.type == "MX" ? "\(record.priority ?? 10) \(record.value)." : KnotServer.txt(record.value)
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
-                DispatchQueue.global().async {
-                    continuation.resume(with: Result { try knot.set(zone, record.fqdn + ".", record.type, rdata) })
-                }
-            }
+            try await onThread { try knot.set(zone, record.fqdn + ".", record.type, rdata) }
         }
     }
 }

@@ -1,5 +1,6 @@
 // Tests PollPlan and VerifyRateLimit: when each domain is next checked (spec §5), with seeded jitter.
 import Foundation
+import TestSupport
 import Testing
 @testable import VerifierCore
 

@@ -1,19 +1,8 @@
 // Shared fixtures for the core tests: a seeded random source, a fake name service, fixed times and keys.
 import Foundation
+import TestSupport
 @testable import VerifierCore
 
-/// SplitMix64: a tiny deterministic generator, so jitter is reproducible in tests.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// A fixed IDNA table and public suffix set standing in for libidn2 and libpsl.
 struct FakeNameServices: DomainNameServices {

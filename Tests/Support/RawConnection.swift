@@ -3,14 +3,14 @@
 import Foundation
 
 /// A blocking AF_UNIX stream connection; every wait is bounded by a deadline.
-final class RawConnection: @unchecked Sendable {
-    let descriptor: Int32
+public final class RawConnection: @unchecked Sendable {
+    public let descriptor: Int32
     private var closed = false
 
     /// Connects to `path`; a connect blocked by a full backlog gives up after `timeout` seconds.
-    init(_ path: String, timeout: TimeInterval = 10) throws {
+    public init(_ path: String, timeout: TimeInterval = 10) throws {
         descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { throw HarnessError("socket: \(Self.lastError)") }
+        guard descriptor >= 0 else { throw TestServerError("socket()", output: Self.lastError) }
         var limit = timeval(tv_sec: Int(timeout), tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_un()
@@ -29,24 +29,24 @@ final class RawConnection: @unchecked Sendable {
         guard result == 0 else {
             let error = Self.lastError
             Glibc.close(descriptor)
-            throw HarnessError("connect \(path): \(error)")
+            throw TestServerError("connect \(path)", output: error)
         }
     }
 
     deinit { close() }
 
-    func close() {
+    public func close() {
         guard !closed else { return }
         closed = true
         Glibc.close(descriptor)
     }
 
     /// Half-closes: the daemon reads end-of-file, this side can still read.
-    func shutdownWriting() { shutdown(descriptor, Int32(SHUT_WR)) }
+    public func shutdownWriting() { shutdown(descriptor, Int32(SHUT_WR)) }
 
     /// Sends all of `bytes`; false once the daemon has closed (EPIPE, ECONNRESET) or a send timed out.
     @discardableResult
-    func send(_ bytes: some Collection<UInt8>) -> Bool {
+    public func send(_ bytes: some Collection<UInt8>) -> Bool {
         let array = Array(bytes)
         var offset = 0
         while offset < array.count {
@@ -62,16 +62,16 @@ final class RawConnection: @unchecked Sendable {
         return true
     }
 
-    func send(_ text: String) -> Bool { send(Array(text.utf8)) }
+    public func send(_ text: String) -> Bool { send(Array(text.utf8)) }
 
     /// Waits up to `timeout` seconds for something to read (or end-of-file, or an error).
-    func readable(within timeout: TimeInterval) -> Bool {
+    public func readable(within timeout: TimeInterval) -> Bool {
         var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
         return poll(&entry, 1, Int32(max(0, timeout * 1000))) > 0
     }
 
     /// Everything the daemon sends until it closes the connection, or until the deadline (`closed` false).
-    func readToEnd(within timeout: TimeInterval) -> (bytes: [UInt8], closed: Bool) {
+    public func readToEnd(within timeout: TimeInterval) -> (bytes: [UInt8], closed: Bool) {
         let deadline = Date(timeIntervalSinceNow: timeout)
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
@@ -88,7 +88,7 @@ final class RawConnection: @unchecked Sendable {
 
     /// Reads one response (head and a Content-Length body) within `timeout` seconds; nil when the
     /// connection closes first or the time runs out.
-    func readResponse(within timeout: TimeInterval) -> HTTPAnswer? {
+    public func readResponse(within timeout: TimeInterval) -> HTTPAnswer? {
         let deadline = Date(timeIntervalSinceNow: timeout)
         var pending = pendingBytes
         defer { pendingBytes = pending }
@@ -108,15 +108,7 @@ final class RawConnection: @unchecked Sendable {
             headEnd = Self.find(separator, in: pending)
             if headEnd == nil && !fill() { return nil }
         }
-        let head = String(decoding: pending[0..<headEnd!], as: UTF8.self)
-        var lines = head.components(separatedBy: "\r\n")
-        let statusLine = lines.removeFirst().split(separator: " ")
-        guard statusLine.count >= 2, let status = Int(statusLine[1]) else { return nil }
-        var headers: [String: String] = [:]
-        for line in lines {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
+        guard let (status, headers) = HTTPAnswer.head(pending[0..<headEnd!]) else { return nil }
         let length = headers["content-length"].flatMap { Int($0) } ?? 0
         let bodyStart = headEnd! + separator.count
         while pending.count < bodyStart + length {
@@ -138,10 +130,10 @@ final class RawConnection: @unchecked Sendable {
         return nil
     }
 
-    static var lastError: String { String(cString: strerror(errno)) }
+    public static var lastError: String { String(cString: strerror(errno)) }
 
     /// A request as bytes: `target` may hold any bytes (invalid UTF-8 included).
-    static func request(_ method: String, _ target: [UInt8], headers: [String] = [], body: [UInt8]? = nil) -> [UInt8] {
+    public static func request(_ method: String, _ target: [UInt8], headers: [String] = [], body: [UInt8]? = nil) -> [UInt8] {
         var head = Array("\(method) ".utf8) + target + Array(" HTTP/1.1\r\nHost: localhost\r\n".utf8)
         for header in headers { head += Array("\(header)\r\n".utf8) }
         if let body {
@@ -151,7 +143,7 @@ final class RawConnection: @unchecked Sendable {
         return head + Array("\r\n".utf8)
     }
 
-    static func request(_ method: String, _ target: String, headers: [String] = [], body: [UInt8]? = nil) -> [UInt8] {
+    public static func request(_ method: String, _ target: String, headers: [String] = [], body: [UInt8]? = nil) -> [UInt8] {
         request(method, Array(target.utf8), headers: headers, body: body)
     }
 }
