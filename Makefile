@@ -44,7 +44,7 @@ test: deps
 
 # The long tests are suites enabled by DV_LONG_TESTS=1 (the crash campaign) and tests that run
 # longer with it (schemathesis with 10 times the cases); `make test` runs the short versions.
-LONG_TESTS ?= CrashCampaignTests|DNSFaultSoakTests|SchemathesisTests|AdminServerQueueTests
+LONG_TESTS ?= CrashCampaignTests|DNSFaultSoakTests|SchemathesisTests
 test-long: deps
 	$(SWIFT) build --build-tests
 	DV_LONG_TESTS=1 timeout 2400 $(SWIFT) test --skip-build --parallel --filter '$(LONG_TESTS)'

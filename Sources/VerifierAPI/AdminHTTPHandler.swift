@@ -1,5 +1,5 @@
 // One admin connection: collects a request within the limits, runs its route off the event loop, answers.
-import Dispatch
+import NIOPosix
 import Foundation
 import Logging
 import NIOCore
@@ -13,8 +13,8 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
     private let mayWrite: Bool
     private let router: @Sendable () -> Router
     private let limits: ServerLimits
-    private let workers: DispatchQueue
-    private let mutations: DispatchQueue
+    private let workers: NIOThreadPool
+    private let mutations: NIOThreadPool
     private let logger: Logger
     private let onResponse: @Sendable (Int) -> Void
 
@@ -27,7 +27,7 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
     private var inputClosed = false
 
     init(peer: PeerCredentials?, mayWrite: Bool, router: @escaping @Sendable () -> Router, limits: ServerLimits,
-         workers: DispatchQueue, mutations: DispatchQueue, logger: Logger, onResponse: @escaping @Sendable (Int) -> Void) {
+         workers: NIOThreadPool, mutations: NIOThreadPool, logger: Logger, onResponse: @escaping @Sendable (Int) -> Void) {
         self.peer = peer
         self.mayWrite = mayWrite
         self.router = router
@@ -71,13 +71,12 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
         let mayWrite = self.mayWrite
         let router = self.router()
         let eventLoop = context.eventLoop
-        let promise = eventLoop.makePromise(of: AdminResponse.self)
-        let queue = head.method == .GET || head.method == .HEAD ? workers : mutations
-        queue.async {
-            promise.succeed(router.handle(method: head.method.rawValue, target: head.uri, body: data, peer: peer, mayWrite: mayWrite))
+        let pool = head.method == .GET || head.method == .HEAD ? workers : mutations
+        let answer = pool.runIfActive(eventLoop: eventLoop) {
+            router.handle(method: head.method.rawValue, target: head.uri, body: data, peer: peer, mayWrite: mayWrite)
         }
         let bound = NIOLoopBound((self, context), eventLoop: eventLoop)
-        promise.futureResult.whenSuccess { response in
+        answer.whenSuccess { response in
             let (handler, context) = bound.value
             handler.processing = false
             handler.write(context, response, keepAlive: head.isKeepAlive && !handler.inputClosed)

@@ -78,14 +78,17 @@ public final class AdminServer: @unchecked Sendable {
     private let onResponse: @Sendable (Int) -> Void
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private let connections = NIOLockedValueBox(0)
-    /// Route handlers may block (SQLite, key generation): they run on these queues, never on the
-    /// event loop. Reads run side by side. Changes run one after another on a queue of their own,
-    /// as SQLite would serialize them anyway: a burst of domain creations, each blocked for a key
-    /// for a fifth of a second, used to hold every thread the concurrent queue had (as many as
-    /// cores) and left reads, and the store's writes of finished checks, waiting for seconds
-    /// (`make bench`, create part).
-    private let workers = DispatchQueue(label: "domain-verifier.api", attributes: .concurrent)
-    private let mutations = DispatchQueue(label: "domain-verifier.api.mutations")
+    /// Route handlers may block (SQLite, key generation): they run on threads of their own, never
+    /// on the event loop and never on Dispatch's shared pool. Reads run side by side on a few
+    /// threads. Changes run one after another on one thread, as SQLite would serialize them anyway:
+    /// a burst of domain creations, each blocked for a key for a fifth of a second, used to hold
+    /// every thread a concurrent Dispatch queue had (as many as cores) and left reads, and the
+    /// store's writes of finished checks, waiting for seconds (`make bench`, create part). And a
+    /// process whose Dispatch pool is held by blocked work (255 threads at most on Linux) left the
+    /// API unanswered until it freed up (`AdminServerQueueTests`, in a test process running the
+    /// crash campaign beside it).
+    private let workers = NIOThreadPool(numberOfThreads: max(4, ProcessInfo.processInfo.activeProcessorCount))
+    private let mutations = NIOThreadPool(numberOfThreads: 1)
     private var channel: Channel?
 
     /// `router` and `access` are read for every request, so a reload can replace them.
@@ -100,6 +103,8 @@ public final class AdminServer: @unchecked Sendable {
 
     /// Starts listening; returns once the socket accepts connections.
     public func start(_ socket: ListenSocket) throws {
+        workers.start()
+        mutations.start()
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             .childChannelInitializer { [self] channel in
@@ -150,6 +155,9 @@ public final class AdminServer: @unchecked Sendable {
     public func stop() {
         try? channel?.close().wait()
         try? group.syncShutdownGracefully()
+        // Waits for a handler still running (a key being generated), which the closed loop no longer answers.
+        try? workers.syncShutdownGracefully()
+        try? mutations.syncShutdownGracefully()
     }
 
     private func peerCredentials(_ channel: Channel) -> EventLoopFuture<PeerCredentials?> {
