@@ -144,9 +144,12 @@ public final class Daemon: @unchecked Sendable {
             do throws(StoreError) {
                 try store.checkIntegrity()
             } catch {
+                // Nothing more is copied into the damaged file: what was written since start-up
+                // stays in its WAL, and the database is left as it was found.
+                store.abandon()
                 logger.critical("Stopping: \(error.message). Restore it from a backup, or move it away to start afresh.")
                 systemd.notify("STATUS=stopped: the database is damaged")
-                stop()
+                stop(closingStore: false)
                 exit(1)
             }
         }
@@ -172,7 +175,8 @@ public final class Daemon: @unchecked Sendable {
 
     /// Stops in reverse order: no new requests, no new checks, in-flight checks finished or
     /// abandoned within 10 s, the resolver, then the database closed.
-    public func stop() {
+    /// `closingStore` false leaves the database open for the process's exit: no last checkpoint.
+    public func stop(closingStore: Bool = true) {
         systemd.notify("STOPPING=1")
         pruneTimer?.cancel()
         server?.stop()
@@ -182,6 +186,7 @@ public final class Daemon: @unchecked Sendable {
             drained.wait()
         }
         resolver?.close()
+        guard closingStore else { return }
         do {
             try store?.close()
             logger.info("Stopped; the database is closed.")

@@ -48,6 +48,9 @@ public final class Store: Sendable {
         }
         do {
             let opened = try DatabasePool(path: path, configuration: configuration)
+            // GRDB turns WAL on after `prepareDatabase` and sets the writer to synchronous=NORMAL
+            // with it: a commit would survive a crash of the daemon but not a power loss.
+            try opened.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             pool = opened
             // Reading the schema finds a file that is not a database or has a damaged header at
             // once; the full integrity check reads every page, so it runs after start-up instead.
@@ -84,6 +87,13 @@ public final class Store: Sendable {
         } catch {
             throw StoreError.wrap(error, "checkpointing the database \(path)")
         }
+    }
+
+    /// Stops copying the WAL into the database file, for good: the file was found damaged, and
+    /// what was written since start-up stays in the WAL beside it, for whoever restores it. The
+    /// process must then exit without `close` (whose checkpoint would copy it).
+    public func abandon() {
+        checkpointer.stop()
     }
 
     /// Closes the database cleanly (WAL checkpointed) and releases the lock.
@@ -222,7 +232,8 @@ final class StoreLock: Sendable {
         guard fd >= 0 else {
             let code = errno
             throw StoreError(code == EROFS || code == EACCES ? .readOnly : .other,
-                             "cannot open the lock file \(path): \(String(cString: strerror(code)))")
+                             "cannot open the lock file \(path): \(String(cString: strerror(code)))"
+                                 + (code == EROFS || code == EACCES ? "; the state directory must be writable by the daemon" : ""))
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -41,6 +41,14 @@ import VerifierCore
         }
     }
 
+    @Test func everyConnection_syncsFully_soThatACommitSurvivesPowerLoss() throws {
+        let fixture = try StoreFixture()
+        _ = try fixture.addDomain("example.com")
+        // GRDB sets synchronous=NORMAL on the writer when it turns WAL on, after `prepareDatabase`.
+        #expect(try fixture.store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 2)
+        #expect(try fixture.store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 2)
+    }
+
     @Test func checkWithTransition_isStoredWithItsState_andSurvivesReopen() throws {
         let fixture = try StoreFixture()
         let id = try fixture.addDomain("example.com").id
