@@ -63,7 +63,7 @@ public final class Metrics: @unchecked Sendable {
     }
 
     func transition(to status: DomainStatus) { lock.withLock { transitions[status, default: 0] += 1 } }
-    func storeFailed() { lock.withLock { storeFailures += 1 } }
+    func storeFailed(checks: Int) { lock.withLock { storeFailures += checks } }
     public func request(status: Int) { lock.withLock { requests[status, default: 0] += 1 } }
 
     /// The Prometheus text exposition, with the gauges passed in.

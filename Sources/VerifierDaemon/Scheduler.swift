@@ -86,6 +86,11 @@ public final class Scheduler: @unchecked Sendable {
     /// store's (stale) next-check time, until the commit is applied.
     private var writing = Set<UUID>()
     private var batchesWriting = 0
+    /// Since when, and how many, finished checks could not be stored (disk full, read-only): for
+    /// the one line that says storing works again.
+    private var storeFailingSince: Date?
+    private var unstoredChecks = 0
+    private var storeFailureLoggedAt = Date.distantPast
     /// Domains whose verify arrived while a check ran: one more check follows it.
     private var verifyAfterCheck = Set<UUID>()
     private var lastVerify: [UUID: Date] = [:]
@@ -401,6 +406,11 @@ public final class Scheduler: @unchecked Sendable {
             for item in batch { writing.remove(item.domain.id) }
             switch outcome {
             case let .success(checkIDs):
+                if let since = storeFailingSince {
+                    logger.notice("Storing checks works again after \(Int(clock.now().timeIntervalSince(since).rounded())) s; \(unstoredChecks) checks that could not be stored were run again.")
+                    storeFailingSince = nil
+                    unstoredChecks = 0
+                }
                 for (item, checkID) in zip(batch, checkIDs) {
                     // A domain deleted while its check ran: nothing was written for it.
                     guard let checkID else { continue }
@@ -410,10 +420,24 @@ public final class Scheduler: @unchecked Sendable {
                 }
             case let .failure(error):
                 // Nothing was committed: the checks run again, and no transition is lost or invented.
-                logger.error("Storing \(batch.count) checks failed: \(error.message); they run again in 30s.")
-                metrics.storeFailed()
+                // Each when it was due next anyway, but 1 to 30 s away: soon enough to notice space
+                // coming back, never a loop of checks that cannot be stored.
+                // The first failure, then one line a minute while it lasts: a full disk under a
+                // million domains fails several batches a second.
+                let now = clock.now()
+                if storeFailingSince == nil || now.timeIntervalSince(storeFailureLoggedAt) >= 60 {
+                    let so = storeFailingSince.map { "; \(unstoredChecks) checks not stored since \(Int(now.timeIntervalSince($0).rounded())) s ago" } ?? ""
+                    // The message names the operation ("storing 3 checks failed: the disk … is full").
+                    logger.error("\(error.message.prefix(1).uppercased() + error.message.dropFirst()); they run again within 30 s\(so).")
+                    storeFailureLoggedAt = now
+                }
+                metrics.storeFailed(checks: batch.count)
+                if storeFailingSince == nil { storeFailingSince = batch.first?.at ?? now }
+                unstoredChecks += batch.count
                 for item in batch {
-                    dueQueue.schedule(item.domain.id, DueCheck(at: item.at + 30, reason: item.result.reason))
+                    let planned = item.next?.at ?? item.at + 30
+                    let retry = max(item.at + 1, min(planned, item.at + 30))
+                    dueQueue.schedule(item.domain.id, DueCheck(at: retry, reason: item.result.reason))
                 }
             }
         }
