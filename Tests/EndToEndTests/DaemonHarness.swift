@@ -83,10 +83,14 @@ final class DaemonHarness: @unchecked Sendable {
     /// Starts a daemon and waits until it answers `GET /status`.
     /// `flags` override the defaults (a nil value drops a default); `extra` are appended as is.
     static func start(_ flags: [String: String?] = [:], extra: [String] = [], config: String? = nil) async throws -> DaemonHarness {
-        let knot = try await E2EDNS.knot()
-        let daemon = try DaemonHarness(knot: knot, flags: flags, extra: extra, config: config)
+        let daemon = try await prepare(flags, extra: extra, config: config)
         try await daemon.launch()
         return daemon
+    }
+
+    /// A daemon ready to `launch`, for tests that set up its state directory first.
+    static func prepare(_ flags: [String: String?] = [:], extra: [String] = [], config: String? = nil) async throws -> DaemonHarness {
+        try DaemonHarness(knot: try await E2EDNS.knot(), flags: flags, extra: extra, config: config)
     }
 
     private init(knot: KnotServer, flags: [String: String?], extra: [String], config: String?) throws {
@@ -173,6 +177,25 @@ final class DaemonHarness: @unchecked Sendable {
         retireWatchdog()
         lock.withLock { self.process = nil }
         return Self.end(of: process)
+    }
+
+    /// Waits (bounded) for the daemon to exit by itself; returns how it ended.
+    func waitForExit(within seconds: TimeInterval) async throws -> ProcessEnd {
+        guard let process = lock.withLock({ process }) else { throw HarnessError("no daemon is running") }
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        while process.isRunning {
+            if Date() > deadline { throw HarnessError("domain-verifierd still runs after \(Int(seconds)) s:\n\(log.suffix(3000))") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        retireWatchdog()
+        lock.withLock { self.process = nil }
+        return Self.end(of: process)
+    }
+
+    /// Starts the binary for a start-up that must fail, and waits for its exit.
+    func launchExpectingExit(within seconds: TimeInterval = 20) async throws -> ProcessEnd {
+        _ = try spawn(arguments)
+        return try await waitForExit(within: seconds)
     }
 
     /// SIGKILL, for crash tests and cleanup; returns once the process is reaped. Idempotent.
