@@ -14,6 +14,21 @@ struct DomainVerifierd: ParsableCommand {
         discussion: "Runs in the foreground (systemd's way). Every setting of the configuration file can be given as a flag; a flag wins over the file.",
         version: Version.string)
 
+    /// Parses the flags from `CommandLine`, or from /proc/self/cmdline when the Swift runtime did
+    /// not capture argv: it loses them under some preloaded libraries (libfaketime, which the
+    /// clock tests use, leaves `CommandLine.arguments` empty), and the daemon would then run on its
+    /// defaults, silently ignoring every flag.
+    static func main() {
+        guard CommandLine.arguments.isEmpty,
+              let raw = FileManager.default.contents(atPath: "/proc/self/cmdline") else {
+            main(nil)
+            return
+        }
+        var arguments = raw.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        if arguments.last == "" { arguments.removeLast() }
+        main(Array(arguments.dropFirst()))
+    }
+
     @Option(help: "The configuration file (TOML).")
     var config: String?
 
