@@ -50,6 +50,22 @@ public struct VerificationState: Equatable, Codable, Sendable {
         self.checksInWindow = checksInWindow
     }
 
+    /// The state with the times that decide its future moved by `seconds`: the open window (start
+    /// and deadline of pending or temporary_failure), the first miss waiting for confirmation, the
+    /// start of a streak of DNS errors. What already happened (last checked, verified at, a failed
+    /// domain's deadline) stays. For a wall clock that jumped: the windows keep their length in
+    /// real time (`Store.shiftOpenTimes` does the same to the stored rows).
+    public func shifted(by seconds: TimeInterval) -> VerificationState {
+        var next = self
+        if status == .pending || status == .temporaryFailure {
+            next.windowStartedAt = windowStartedAt.map { $0 + seconds }
+            next.deadlineAt = deadlineAt.map { $0 + seconds }
+        }
+        next.firstMissAt = firstMissAt.map { $0 + seconds }
+        next.dnsErrorSince = dnsErrorSince.map { $0 + seconds }
+        return next
+    }
+
     /// Whether the current window's deadline has come.
     public func isPastDeadline(_ now: Date) -> Bool {
         guard status == .pending || status == .temporaryFailure, let deadlineAt else { return false }

@@ -36,6 +36,16 @@ struct DueQueue {
         if heap.count > 1024 && heap.count > live.count * 4 { compact() }
     }
 
+    /// Moves every due time by `seconds` (the wall clock jumped).
+    mutating func shift(by seconds: TimeInterval) {
+        let entries = live
+        heap = []
+        live = [:]
+        for (id, entry) in entries.sorted(by: { $0.value.sequence < $1.value.sequence }) {
+            schedule(id, DueCheck(at: entry.due.at + seconds, reason: entry.due.reason))
+        }
+    }
+
     /// The earliest live due time.
     mutating func earliest() -> Date? {
         dropStale()

@@ -10,6 +10,7 @@ public final class Metrics: @unchecked Sendable {
     private var outcomes: [Outcome: Int] = [:]
     private var transitions: [DomainStatus: Int] = [:]
     private var storeFailures = 0
+    private var clockJumps = 0
     private var requests: [Int: Int] = [:]
     private var durations = Histogram(bounds: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10])
     /// How late checks start after their due time: the scheduler's lag, which grows when demand
@@ -64,6 +65,7 @@ public final class Metrics: @unchecked Sendable {
 
     func transition(to status: DomainStatus) { lock.withLock { transitions[status, default: 0] += 1 } }
     func storeFailed(checks: Int) { lock.withLock { storeFailures += checks } }
+    func clockJumped() { lock.withLock { clockJumps += 1 } }
     public func request(status: Int) { lock.withLock { requests[status, default: 0] += 1 } }
 
     /// The Prometheus text exposition, with the gauges passed in.
@@ -92,6 +94,8 @@ public final class Metrics: @unchecked Sendable {
             for status in DomainStatus.allCases { lines.append("domain_verifier_transitions_total{to=\"\(status.rawValue)\"} \(transitions[status] ?? 0)") }
             family("domain_verifier_store_failures_total", "counter", "Check results that could not be stored.")
             lines.append("domain_verifier_store_failures_total \(storeFailures)")
+            family("domain_verifier_clock_jumps_total", "counter", "Times the wall clock was set while the daemon ran (open windows moved with it).")
+            lines.append("domain_verifier_clock_jumps_total \(clockJumps)")
             family("domain_verifier_check_duration_seconds", "histogram", "Time a domain check takes.")
             durations.render("domain_verifier_check_duration_seconds", into: &lines)
             family("domain_verifier_check_start_delay_seconds", "histogram", "How long after its due time a check started.")

@@ -91,6 +91,8 @@ public final class Scheduler: @unchecked Sendable {
     private var storeFailingSince: Date?
     private var unstoredChecks = 0
     private var storeFailureLoggedAt = Date.distantPast
+    /// Sees the wall clock being set; checked before every decision (`followClock`).
+    private var clockWatch: ClockJumpDetector
     /// Domains whose verify arrived while a check ran: one more check follows it.
     private var verifyAfterCheck = Set<UUID>()
     private var lastVerify: [UUID: Date] = [:]
@@ -115,6 +117,7 @@ public final class Scheduler: @unchecked Sendable {
         self.checker = checker
         self.settings = settings
         self.clock = clock
+        self.clockWatch = ClockJumpDetector(clock)
         self.random = random
         self.logger = logger
         self.metrics = metrics
@@ -191,6 +194,7 @@ public final class Scheduler: @unchecked Sendable {
     /// in flight, and audited.
     public func verify(_ id: UUID, audit: AuditEntry, completion: @escaping @Sendable (VerifyOutcome) -> Void) {
         queue.async { [self] in
+            followClock()
             let now = clock.now()
             if let retry = VerifyRateLimit(minInterval: settings.verifyMinInterval).retryAfter(lastAcceptedAt: lastVerify[id], now: now) {
                 completion(.rateLimited(retryAfter: retry))
@@ -240,6 +244,50 @@ public final class Scheduler: @unchecked Sendable {
 
     // MARK: On the queue
 
+    /// The longest the timer sleeps, whatever is due.
+    static let longestSleep: TimeInterval = 60
+
+    /// Before every decision: when the wall clock was set (by hand, or a first NTP step), every
+    /// window still open and every planned check moves with it, in the store and in memory, so
+    /// that windows keep their length in real time. A clock set forward by three days would
+    /// otherwise fail every pending domain at once, one set back would hold every deadline back
+    /// as long. Downtime is no jump: a restart applies what passed meanwhile (spec §4).
+    private func followClock() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard let jump = clockWatch.jump(clock) else { return }
+        settleWrites()
+        let windows: Int
+        do {
+            windows = try store.shiftOpenTimes(by: jump)
+        } catch {
+            // Nothing moved: the jump is seen again at the next decision and moved then.
+            clockWatch.revert(jump)
+            logger.error("The wall clock was set \(Self.describe(jump)), but the open windows could not be moved: \(error.message); trying again at the next check.")
+            return
+        }
+        dueQueue.shift(by: jump)
+        horizon = horizon + jump
+        refillAt = refillAt + jump
+        armedAt = nil
+        for (id, domain) in inFlight {
+            var moved = domain
+            moved.state = domain.state.shifted(by: jump)
+            inFlight[id] = moved
+        }
+        for (id, at) in lastVerify { lastVerify[id] = at + jump }
+        metrics.clockJumped()
+        logger.warning("The wall clock was set \(Self.describe(jump)); \(windows) open windows and every planned check moved with it, so that no domain fails early and no deadline is lost.", metadata: [
+            "message_id": "\(Self.clockJumpMessageID)", "clock_jump_seconds": "\(Int(jump.rounded()))",
+        ])
+    }
+
+    /// journald's MESSAGE_ID of the clock-jump entry (`journalctl MESSAGE_ID=…`).
+    static let clockJumpMessageID = "3c2f7e0b9d8a4f1e8b6a5d4c3b2a1f09"
+
+    private static func describe(_ jump: TimeInterval) -> String {
+        "\(jump > 0 ? "forward" : "back") by \(DurationText.format(abs(jump).rounded()))"
+    }
+
     private func timerFired() {
         armedAt = nil
         pump()
@@ -249,6 +297,7 @@ public final class Scheduler: @unchecked Sendable {
     private func pump() {
         dispatchPrecondition(condition: .onQueue(queue))
         guard !stopping else { return }
+        followClock()
         let now = clock.now()
         if now >= refillAt, !horizonCapped || dueQueue.count < settings.lookAheadLimit / 2 { loadAhead(now) }
         while inFlight.count < settings.maxInflightChecks, let (id, due) = dueQueue.popDue(now: now) {
@@ -307,12 +356,17 @@ public final class Scheduler: @unchecked Sendable {
         let refill = horizonCapped && dueQueue.count >= settings.lookAheadLimit / 2 ? nil : refillAt
         let due = inFlight.count < settings.maxInflightChecks ? dueQueue.earliest() : nil
         guard let next = [due, refill].compactMap({ $0 }).min() else { return }
-        if armedAt == next { return }
-        armedAt = next
-        // A wall-clock deadline: due times are wall-clock times persisted in the store.
-        let seconds = next.timeIntervalSince1970
-        let wall = DispatchWallTime(timespec: timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9)))
-        timer.schedule(wallDeadline: wall, leeway: .milliseconds(5))
+        // A wake at least once a minute: a jump of the wall clock is followed within a minute even
+        // when nothing is due, and a suspended machine catches up within a minute of resuming.
+        let now = clock.now()
+        let wake = min(next, now + Self.longestSleep)
+        if armedAt == wake { return }
+        armedAt = wake
+        // Due times are wall-clock times, but the timer counts on the monotonic clock: a wall
+        // clock set back must not hold it (a deadline lost for as long), nor one set forward fire
+        // it early; `followClock` moves the due times instead.
+        let delay = max(0, wake.timeIntervalSince(now))
+        timer.schedule(deadline: .now() + .nanoseconds(Int(delay * 1e9)), leeway: .milliseconds(5))
     }
 
     private func startCheck(_ id: UUID, due: DueCheck, now: Date) {
@@ -341,6 +395,7 @@ public final class Scheduler: @unchecked Sendable {
 
     private func checkFinished(_ id: UUID, _ result: CheckResult) {
         metrics.checkFinished(result)
+        followClock()
         guard let domain = inFlight.removeValue(forKey: id) else { return }
         let now = clock.now()
         let step = machine.step(domain.state, .checkCompleted(result.summary), now: now)

@@ -126,6 +126,25 @@ extension Store {
         }
     }
 
+    /// Moves the times that decide what comes next by `seconds`, as `VerificationState.shifted`
+    /// does: open windows, first misses, DNS error streaks, and every next check. One transaction;
+    /// returns how many domains had an open window.
+    @discardableResult
+    public func shiftOpenTimes(by seconds: TimeInterval) throws(StoreError) -> Int {
+        let delta = Int64((seconds * 1000).rounded())
+        return try write("moving open windows by \(Int(seconds.rounded())) s") { db in
+            try db.execute(sql: """
+                UPDATE domains SET window_started_at = window_started_at + ?1, deadline_at = deadline_at + ?1
+                WHERE status IN ('pending', 'temporary_failure') AND deadline_at IS NOT NULL
+                """, arguments: [delta])
+            let windows = db.changesCount
+            try db.execute(sql: "UPDATE domains SET first_miss_at = first_miss_at + ?1 WHERE first_miss_at IS NOT NULL", arguments: [delta])
+            try db.execute(sql: "UPDATE domains SET dns_error_since = dns_error_since + ?1 WHERE dns_error_since IS NOT NULL", arguments: [delta])
+            try db.execute(sql: "UPDATE domains SET next_check_at = next_check_at + ?1 WHERE next_check_at IS NOT NULL", arguments: [delta])
+            return windows
+        }
+    }
+
     /// The domains whose next check is due after `after` and at the latest `through`, soonest first:
     /// what the scheduler loads ahead of time (a range of the next-check index, never a scan).
     public func scheduledDomains(through: Date = .distantFuture, after: Date? = nil, limit: Int? = nil) throws(StoreError) -> [ScheduledDomain] {

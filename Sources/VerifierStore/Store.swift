@@ -100,7 +100,7 @@ public final class Store: Sendable {
     public func close() throws(StoreError) {
         checkpointer.stop()
         do {
-            try pool.writeWithoutTransaction { db in
+            _ = try pool.writeWithoutTransaction { db in
                 try db.checkpoint(.truncate)
             }
             try pool.close()

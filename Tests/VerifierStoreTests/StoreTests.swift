@@ -49,6 +49,29 @@ import VerifierCore
         #expect(try fixture.store.pool.read { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 2)
     }
 
+    @Test func shiftingOpenTimes_movesWindowsMissesStreaksAndNextChecks_only() throws {
+        let fixture = try StoreFixture()
+        let states: [(String, VerificationState, Date?)] = [
+            ("pending.example", VerificationState(status: .pending, windowStartedAt: t0, deadlineAt: t0 + 600, lastCheckedAt: t0 + 1), t0 + 30),
+            ("verified.example", VerificationState(status: .verified, firstMissAt: t0 + 2, dnsErrorSince: t0 + 3, verifiedAt: t0), t0 + 60),
+            ("failed.example", VerificationState(status: .failed, windowStartedAt: t0, deadlineAt: t0 + 600, lastCheckedAt: t0 + 600), nil),
+        ]
+        var ids: [UUID] = []
+        for (name, state, next) in states {
+            let id = try fixture.addDomain(name).id
+            try fixture.store.applyUpdate(domainID: id, update: StateUpdate(state: state, transition: nil,
+                                                                            nextCheck: next.map { DueCheck(at: $0, reason: .scheduled) }, at: t0))
+            ids.append(id)
+        }
+        #expect(try fixture.store.shiftOpenTimes(by: 3 * 86_400) == 1)
+        for ((_, state, _), id) in zip(states, ids) {
+            #expect(try fixture.store.domain(id: id)?.state == state.shifted(by: 3 * 86_400))
+        }
+        let schedule = try fixture.store.scheduledDomains()
+        #expect(schedule.map(\.due.at) == [t0 + 30 + 3 * 86_400, t0 + 60 + 3 * 86_400])
+        #expect(try fixture.store.domain(id: ids[0])?.createdAt == t0, "history stays")
+    }
+
     @Test func checkWithTransition_isStoredWithItsState_andSurvivesReopen() throws {
         let fixture = try StoreFixture()
         let id = try fixture.addDomain("example.com").id
