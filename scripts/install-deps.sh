@@ -16,6 +16,8 @@ DEBIAN_PACKAGES=(
     systemd
     # bridges schemathesis (TCP) to the daemon's admin Unix socket (Tests/OpenAPI)
     socat
+    # sets the daemon's wall clock forward and back (Tests/EndToEndTests/ClockJumpEndToEndTests)
+    faketime libfaketime
 )
 PYTHON_PACKAGES=(
     dnspython==2.9.2 dnslib==0.9.26 dkimpy==1.1.8 pyspf==2.0.14 checkdmarc==6.0.4

@@ -115,6 +115,13 @@ final class DaemonHarness: @unchecked Sendable {
 
     deinit { kill9() }
 
+    /// Added to the daemon's environment at its next launch (a preloaded libfaketime, say).
+    var environment: [String: String] {
+        get { lock.withLock { extraEnvironment } }
+        set { lock.withLock { extraEnvironment = newValue } }
+    }
+    private var extraEnvironment: [String: String] = [:]
+
     var configPath: String { directory.path + "/domain-verifierd.toml" }
 
     /// The daemon's stderr, over all its runs.
@@ -150,7 +157,7 @@ final class DaemonHarness: @unchecked Sendable {
         guard let output = FileHandle(forWritingAtPath: logPath) else { throw HarnessError("cannot open \(logPath)") }
         defer { try? output.close() }
         output.seekToEndOfFile()
-        let process = try ChildProcess(binary, arguments, stdout: output, stderr: output)
+        let process = try ChildProcess(binary, arguments, stdout: output, stderr: output, environment: environment)
         let pipe = Pipe()
         let watchdog = try? ChildProcess("/bin/sh", ["-c", "read _; kill -KILL \(process.processID) 2>/dev/null"], stdin: pipe)
         lock.withLock {

@@ -28,8 +28,9 @@ public final class ChildProcess: @unchecked Sendable {
     public var isRunning: Bool { lock.withLock { reap(blocking: false) == nil } }
 
     /// Starts `executable` (a path, or a name looked up on PATH); each stream is a FileHandle or a
-    /// Pipe, or nil for /dev/null.
-    public init(_ executable: String, _ arguments: [String], stdin: Any? = nil, stdout: Any? = nil, stderr: Any? = nil) throws {
+    /// Pipe, or nil for /dev/null. `environment` adds to (or replaces in) this process's.
+    public init(_ executable: String, _ arguments: [String], stdin: Any? = nil, stdout: Any? = nil, stderr: Any? = nil,
+                environment: [String: String] = [:]) throws {
         let null = open("/dev/null", O_RDWR | O_CLOEXEC)
         defer { close(null) }
         func descriptor(_ stream: Any?, reading: Bool) -> Int32 {
@@ -59,7 +60,8 @@ public final class ChildProcess: @unchecked Sendable {
         let path = executable.contains("/") ? executable : TestSupport.executable(executable)
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         let hidden = Set(["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"])
-        let envp = ProcessInfo.processInfo.environment.filter { !hidden.contains($0.key) }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let inherited = ProcessInfo.processInfo.environment.filter { !hidden.contains($0.key) }
+        let envp = inherited.merging(environment) { $1 }.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             argv.forEach { free($0) }
             envp.forEach { free($0) }
