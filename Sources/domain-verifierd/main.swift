@@ -78,6 +78,11 @@ struct DomainVerifierd: ParsableCommand {
     }
 
     mutating func run() throws {
+        // glibc gives each thread that allocates an arena of its own, up to 8 per core, and each
+        // arena keeps what was freed in it: with ~18 threads (NIO, Dispatch, the API's pools,
+        // libunbound) RSS settled 14 MB higher in a soak of 1,000 checks/s (100,000 domains:
+        // 56 MB of heap against 42 MB with one arena per core).
+        _ = glibcMallopt(glibcArenaMax, Int32(max(2, ProcessInfo.processInfo.activeProcessorCount)))
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -110,3 +115,8 @@ struct DomainVerifierd: ParsableCommand {
         daemon.runUntilStopped()
     }
 }
+
+// <malloc.h>, which Swift's Glibc module does not export: `int mallopt(int param, int value)`.
+@_silgen_name("mallopt") private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+/// M_ARENA_MAX from <malloc.h>.
+private let glibcArenaMax: Int32 = -8
