@@ -240,8 +240,11 @@ final class DaemonHarness: @unchecked Sendable {
     }
 
     /// A binary built next to the test bundle (the same scratch path), whatever that path is.
+    /// `DV_BINARIES` (a directory) wins: the sanitizer runs test a daemon built with AddressSanitizer
+    /// from a test process built without it.
     static func binary(_ name: String) throws -> String {
         var candidates = [Bundle.main.bundlePath, (Bundle.main.bundlePath as NSString).deletingLastPathComponent]
+        if let override = ProcessInfo.processInfo.environment["DV_BINARIES"] { candidates.insert(override, at: 0) }
         if let argument = ProcessInfo.processInfo.arguments.first {
             candidates.append((argument as NSString).deletingLastPathComponent)
         }
