@@ -25,6 +25,9 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
     private var processing = false
     /// The client half-closed: the request in hand is answered, then the connection closes.
     private var inputClosed = false
+    /// A whole request held until the client reads the answers already written (see `.end`).
+    private var stalled: HTTPRequestHead?
+    private var stallTimer: Scheduled<Void>?
 
     init(peer: PeerCredentials?, mayWrite: Bool, router: @escaping @Sendable () -> Router, limits: ServerLimits,
          workers: NIOThreadPool, mutations: NIOThreadPool, logger: Logger, onResponse: @escaping @Sendable (Int) -> Void) {
@@ -61,7 +64,41 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
             guard !rejected, let head else { return }
             processing = true
             context.triggerUserOutboundEvent(ConnectionDeadlineHandler.RequestComplete(), promise: nil)
+            guard context.channel.isWritable else {
+                // A client pipelining requests without reading the answers: NIO's pipelining
+                // handler hands over the requests it already read one by one, and every answer
+                // waited in memory (200 such clients: RSS 37 -> 210 MB). The next request waits
+                // until the answers before it are taken, or the connection closes after the
+                // request timeout.
+                stall(context, head)
+                return
+            }
             run(context, head)
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, let head = stalled {
+            stalled = nil
+            stallTimer?.cancel()
+            stallTimer = nil
+            run(context, head)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        stallTimer?.cancel()
+    }
+
+    private func stall(_ context: ChannelHandlerContext, _ head: HTTPRequestHead) {
+        stalled = head
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        stallTimer = context.eventLoop.scheduleTask(in: limits.requestTimeout) {
+            let (handler, context) = bound.value
+            guard handler.stalled != nil else { return }
+            handler.logger.debug("Admin connection closed: its client has not read its answers for \(handler.limits.requestTimeout.nanoseconds / 1_000_000_000) s.")
+            context.close(promise: nil)
         }
     }
 

@@ -116,6 +116,34 @@ struct HostileClientTests {
         print("hostile: 10,000 connections: \(served) served, \(refused.count) refused with 503; daemon sockets \(socketsBefore) before, \(socketsAfter) after")
     }
 
+    /// Clients that pipeline thousands of requests and never read the answers: the daemon answers
+    /// what fits in their sockets, then holds their next request, and closes them once they have
+    /// read nothing for the request timeout (10 s); a well-behaved client is answered throughout.
+    @Test(.timeLimit(.minutes(2)))
+    func pipeliningClientsThatNeverRead_areClosedAfterTheRequestTimeout() async throws {
+        let daemon = try await DaemonHarness.start()
+        defer { daemon.kill9() }
+        let pid = try #require(daemon.processID)
+        let socketsBefore = try #require(DaemonVitals.openSockets(pid))
+        let rounds = try await underAttack(daemon, "50 pipelining clients that never read") { [socketPath = daemon.socketPath] in
+            let connections = try (0..<50).map { _ in try RawConnection(socketPath) }
+            // 60,000 requests each (2 MB, far more than the kernel buffers): a send blocks once the
+            // daemon stops reading, and fails once the daemon closes the connection (or after the
+            // socket's 10 s send timeout), so that this runs once.
+            let burst = Array(Array(repeating: RawConnection.request("GET", "/status"), count: 60_000).joined())
+            _ = try Self.inParallel(connections.count) { index in connections[index].send(burst) }
+            return connections
+        }
+        let connections = rounds.flatMap { $0 }
+        // Still held open on this side, never read: only the daemon can have closed them.
+        let socketsAfter = try await Self.settle(within: 25) { DaemonVitals.openSockets(pid) ?? -1 } until: { $0 <= socketsBefore }
+        #expect(socketsAfter <= socketsBefore, """
+            the daemon still holds \(socketsAfter) sockets, \(socketsBefore) before 50 clients that never read: \(DaemonVitals.describeDescriptors(pid))
+            """)
+        for connection in connections { connection.close() }
+        print("hostile: pipelining without reading: 50 connections sending 60,000 requests each; daemon sockets \(socketsBefore) before, \(socketsAfter) after")
+    }
+
     // MARK: Endless and huge requests
 
     /// Headers without end, one header line without end, and a request line without end: each is
