@@ -104,4 +104,57 @@ import VerifierStore
         resolver.close()
         try store.close()
     }
+
+    /// Checks started so far, from the scheduler's start-delay histogram.
+    private func started(_ metrics: Metrics) -> Int {
+        let text = metrics.render(domains: [:], inFlight: 0, scheduled: 0, uptime: 0)
+        let line = text.split(separator: "\n").first { $0.hasPrefix("domain_verifier_check_start_delay_seconds_count ") }
+        return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? -1
+    }
+
+    @Test func resultsWaitingForTheStore_countAgainstMaxInflight() async throws {
+        // Forty checks due at once, four at a time, while another process holds SQLite's write
+        // lock for 3 s: finished results cannot be committed, and once 16 (four times four) wait,
+        // no more checks start (they had piled up behind the writer: 100 MB at a million domains).
+        let (knot, store, _, directory) = try fixture(Array(repeating: 0, count: 40))
+        defer { knot.stop() }
+        let marker = directory.path + "/locked"
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        holder.arguments = ["-c", """
+            import sqlite3, sys, time
+            c = sqlite3.connect(sys.argv[1], timeout=10, isolation_level=None)
+            c.execute("BEGIN IMMEDIATE")
+            open(sys.argv[2], "w").close()
+            time.sleep(3)
+            c.execute("COMMIT")
+            """, directory.path + "/db.sqlite", marker]
+        try holder.run()
+        defer { holder.waitUntilExit() }
+        while !FileManager.default.fileExists(atPath: marker) { try await Task.sleep(for: .milliseconds(20)) }
+
+        let resolver = try UnboundResolver(configuration: ResolverConfiguration(mode: .forward, servers: [knot.address], timeout: 2,
+                                                                                cacheMaxTTL: 0, cacheMaxNegativeTTL: 0))
+        let settings = SchedulerSettings(verification: VerificationPolicy(), poll: PollPolicy(recheckInterval: 3600, startupSpread: 0),
+                                         maxInflightChecks: 4, verifyMinInterval: 0)
+        let metrics = Metrics()
+        let scheduler = Scheduler(store: store, checker: DomainChecker(resolver: resolver), settings: settings,
+                                  logger: Logger(label: "test"), metrics: metrics)
+        _ = try scheduler.start()
+        // While the lock is held (a check against Knot takes milliseconds): 16 waiting, 4 running.
+        var most = 0
+        let lockEnds = Date().addingTimeInterval(2)
+        while Date() < lockEnds {
+            most = max(most, started(metrics))
+            try await Task.sleep(for: .milliseconds(50))  // sampling: what must not happen has no event
+        }
+        #expect(most <= 20, "\(most) checks started while the results of the first ones could not be stored")
+        // Once the lock is gone, every domain is checked.
+        let deadline = Date().addingTimeInterval(20)
+        while started(metrics) < 40, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(started(metrics) >= 40)
+        await withCheckedContinuation { continuation in scheduler.stop(timeout: 5) { _ in continuation.resume() } }
+        resolver.close()
+        try store.close()
+    }
 }
