@@ -86,19 +86,9 @@ final class HandClock: WallClock, @unchecked Sendable {
         let directory = try TemporaryDirectory()
         let store = try Store(path: directory.path + "/db.sqlite")
         let now = clock.now()
-        let name = "p.jump.test"
-        let records = RecordPolicy().records(for: DomainRecordInputs(name: name, region: "us-east-1", returnPath: "send",
-                                                                     dkimPublicKey: own.publicKeyBase64, dkimSelector: "resend"))
-        let domain = try store.createDomain(NewDomain(name: name, region: "us-east-1", customReturnPath: "send", openTracking: false,
-                                                      clickTracking: false, dkimSelector: "resend", dkimKeyBits: 1024,
-                                                      dkimPublicKey: own.publicKeyBase64, dkimPrivateKeyPEM: own.privateKeyPEM,
-                                                      records: records, createdAt: now),
-                                            audit: AuditEntry(at: now, peerUID: 0, peerPID: 0, action: "domain.create"))
         let state = VerificationState(status: .pending, windowStartedAt: now, deadlineAt: now + seconds)
-        try store.applyUpdate(domainID: domain.id, update: StateUpdate(
-            state: state, transition: nil,
-            nextCheck: DueCheck(at: now, reason: .verify), at: now))
-        return (knot, store, domain.id, directory)
+        let id = try store.addDomain("p.jump.test", key: own, state: state, next: DueCheck(at: now, reason: .verify), at: now)
+        return (knot, store, id, directory)
     }
 
     private func scheduler(_ store: Store, _ knot: KnotServer, clock: any WallClock, timeout: TimeInterval,

@@ -26,18 +26,9 @@ import VerifierStore
         let now = Date()
         var ids: [UUID] = []
         for (index, due) in dues.enumerated() {
-            let name = "d\(index).sched.test"
-            let records = RecordPolicy().records(for: DomainRecordInputs(name: name, region: "us-east-1", returnPath: "send",
-                                                                         dkimPublicKey: key.publicKeyBase64, dkimSelector: "resend"))
-            let domain = try store.createDomain(NewDomain(name: name, region: "us-east-1", customReturnPath: "send", openTracking: false,
-                                                          clickTracking: false, dkimSelector: "resend", dkimKeyBits: 1024,
-                                                          dkimPublicKey: key.publicKeyBase64, dkimPrivateKeyPEM: key.privateKeyPEM,
-                                                          records: records, createdAt: now),
-                                                audit: AuditEntry(at: now, peerUID: 0, peerPID: 0, action: "domain.create"))
             let state = VerificationState(status: .verified, lastCheckedAt: now, lastMatchedAt: now, verifiedAt: now)
-            try store.applyUpdate(domainID: domain.id, update: StateUpdate(state: state, transition: nil,
-                                                                           nextCheck: DueCheck(at: now + due, reason: .scheduled), at: now))
-            ids.append(domain.id)
+            ids.append(try store.addDomain("d\(index).sched.test", key: key, state: state,
+                                           next: DueCheck(at: now + due, reason: .scheduled), at: now))
         }
         return (knot, store, ids, directory)
     }
