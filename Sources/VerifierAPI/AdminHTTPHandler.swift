@@ -15,6 +15,7 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
     private let limits: ServerLimits
     private let workers: NIOThreadPool
     private let mutations: NIOThreadPool
+    private let fairness: TickFairness
     private let logger: Logger
     private let onResponse: @Sendable (Int) -> Void
 
@@ -28,15 +29,21 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
     /// A whole request held until the client reads the answers already written (see `.end`).
     private var stalled: HTTPRequestHead?
     private var stallTimer: Scheduled<Void>?
+    /// An answer's end is being written: a request the pipelining handler hands over now is one the
+    /// client sent behind it, and waits for the end of the loop's tick (see `TickFairness`).
+    private var writingAnswer = false
+    private var removed = false
 
     init(peer: PeerCredentials?, mayWrite: Bool, router: @escaping @Sendable () -> Router, limits: ServerLimits,
-         workers: NIOThreadPool, mutations: NIOThreadPool, logger: Logger, onResponse: @escaping @Sendable (Int) -> Void) {
+         workers: NIOThreadPool, mutations: NIOThreadPool, fairness: TickFairness, logger: Logger,
+         onResponse: @escaping @Sendable (Int) -> Void) {
         self.peer = peer
         self.mayWrite = mayWrite
         self.router = router
         self.limits = limits
         self.workers = workers
         self.mutations = mutations
+        self.fairness = fairness
         self.logger = logger
         self.onResponse = onResponse
     }
@@ -73,7 +80,16 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
                 stall(context, head)
                 return
             }
-            run(context, head)
+            guard writingAnswer else {
+                run(context, head)
+                return
+            }
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            fairness.afterThisTick {
+                let (handler, context) = bound.value
+                guard !handler.removed else { return }
+                handler.run(context, head)
+            }
         }
     }
 
@@ -88,6 +104,7 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        removed = true
         stallTimer?.cancel()
     }
 
@@ -149,7 +166,9 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
         let status = HTTPResponseStatus(statusCode: response.status)
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: response.body)))), promise: nil)
+        writingAnswer = true
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        writingAnswer = false
         if keepAlive {
             context.triggerUserOutboundEvent(ConnectionDeadlineHandler.ResponseComplete(), promise: nil)
         } else {

@@ -76,7 +76,9 @@ public final class AdminServer: @unchecked Sendable {
     private let limits: ServerLimits
     private let logger: Logger
     private let onResponse: @Sendable (Int) -> Void
-    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    /// Pipelined requests wait for the end of the loop's tick (see `TickFairness`).
+    private let fairness = TickFairness()
+    private let group: MultiThreadedEventLoopGroup
     private let connections = NIOLockedValueBox(0)
     /// Route handlers may block (SQLite, key generation): they run on threads of their own, never
     /// on the event loop and never on Dispatch's shared pool. Reads run side by side on a few
@@ -99,6 +101,7 @@ public final class AdminServer: @unchecked Sendable {
         self.limits = limits
         self.logger = logger
         self.onResponse = onResponse
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1, metricsDelegate: fairness)
     }
 
     /// Starts listening; returns once the socket accepts connections.
@@ -131,7 +134,8 @@ public final class AdminServer: @unchecked Sendable {
                     }}.flatMap {
                         channel.pipeline.addHandler(AdminHTTPHandler(
                             peer: peer, mayWrite: peer.map(self.access) ?? false, router: self.router, limits: self.limits,
-                            workers: self.workers, mutations: self.mutations, logger: self.logger, onResponse: self.onResponse))
+                            workers: self.workers, mutations: self.mutations, fairness: self.fairness, logger: self.logger,
+                            onResponse: self.onResponse))
                     }
                 }
             }

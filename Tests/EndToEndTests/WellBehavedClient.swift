@@ -30,6 +30,7 @@ final class WellBehavedClient: @unchecked Sendable {
     private var stopping = false
     private let finished = DispatchSemaphore(value: 0)
     private var connection: RawConnection?
+    private var begun: DispatchTime?
 
     init(socketPath: String, target: String, keepAlive: Bool) {
         self.socketPath = socketPath
@@ -46,6 +47,7 @@ final class WellBehavedClient: @unchecked Sendable {
 
     /// Starts asking on a thread of its own until `stop()`.
     func start() {
+        begun = DispatchTime.now()
         let thread = Thread { [self] in
             var local = Run()
             while !lock.withLock({ stopping }) {
@@ -71,15 +73,21 @@ final class WellBehavedClient: @unchecked Sendable {
     private func once(into run: inout Run) {
         let request = RawConnection.request("GET", target, headers: keepAlive ? [] : ["Connection: close"])
         let started = DispatchTime.now()
+        func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9 }
         do {
             let connection = try self.connection ?? RawConnection(socketPath, timeout: 5)
-            guard connection.send(request), let answer = connection.readResponse(within: 5) else {
+            let kind = keepAlive ? "kept-alive" : "fresh"
+            func failed(_ what: String) {
                 connection.close()
                 self.connection = nil
-                run.failures.append("GET \(target): no answer within 5 s (\(keepAlive ? "kept-alive" : "fresh") connection)")
-                return
+                let at = Double(started.uptimeNanoseconds - (begun?.uptimeNanoseconds ?? started.uptimeNanoseconds)) / 1e9
+                run.failures.append("GET \(target): \(what) after \(String(format: "%.3f", seconds())) s (\(kind) connection, asked \(String(format: "%.1f", at)) s into the run)")
             }
-            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+            guard connection.send(request) else { return failed("sending failed (\(String(cString: strerror(errno))))") }
+            guard let answer = connection.readResponse(within: 5) else {
+                return failed(connection.lastReadEnd.map { "the connection ended without an answer (\($0))" } ?? "no answer")
+            }
+            let elapsed = seconds()
             if keepAlive && answer.headers["connection"] != "close" {
                 self.connection = connection
             } else {

@@ -6,6 +6,9 @@ import Foundation
 public final class RawConnection: @unchecked Sendable {
     public let descriptor: Int32
     private var closed = false
+    /// How the last `readResponse` that returned nil ended: "end of file", an errno's text, or
+    /// nil when its time ran out.
+    public private(set) var lastReadEnd: String?
 
     /// Connects to `path`; a connect blocked by a full backlog gives up after `timeout` seconds.
     public init(_ path: String, timeout: TimeInterval = 10) throws {
@@ -90,6 +93,7 @@ public final class RawConnection: @unchecked Sendable {
     /// connection closes first or the time runs out.
     public func readResponse(within timeout: TimeInterval) -> HTTPAnswer? {
         let deadline = Date(timeIntervalSinceNow: timeout)
+        lastReadEnd = nil
         var pending = pendingBytes
         defer { pendingBytes = pending }
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
@@ -98,7 +102,10 @@ public final class RawConnection: @unchecked Sendable {
             guard left > 0, readable(within: left) else { return false }
             var count: Int
             repeat { count = recv(descriptor, &buffer, buffer.count, 0) } while count < 0 && errno == EINTR
-            guard count > 0 else { return false }
+            guard count > 0 else {
+                lastReadEnd = count == 0 ? "end of file" : String(cString: strerror(errno))
+                return false
+            }
             pending += buffer[0..<count]
             return true
         }
