@@ -33,6 +33,10 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
     /// client sent behind it, and waits for the end of the loop's tick (see `TickFairness`).
     private var writingAnswer = false
     private var removed = false
+    /// Refused before its request was whole (413, 431): how many more bytes the client may send
+    /// to be dropped before the connection closes (see `reject`).
+    private var lingerBytesLeft: Int?
+    private var lingerTimer: Scheduled<Void>?
 
     init(peer: PeerCredentials?, mayWrite: Bool, router: @escaping @Sendable () -> Router, limits: ServerLimits,
          workers: NIOThreadPool, mutations: NIOThreadPool, fairness: TickFairness, logger: Logger,
@@ -49,13 +53,18 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        guard lingerBytesLeft == nil else {
+            if case let .body(chunk) = part { drop(context, chunk.readableBytes) }
+            return
+        }
+        switch part {
         case let .head(requestHead):
             head = requestHead
             body.clear()
             rejected = false
             if let length = requestHead.headers.first(name: "content-length").flatMap(Int.init), length > limits.maxBodyBytes {
-                reject(context, APIError(.payloadTooLarge, "the body is \(length) bytes; the limit is \(limits.maxBodyBytes)"))
+                reject(context, APIError(.payloadTooLarge, "the body is \(length) bytes; the limit is \(limits.maxBodyBytes)"), linger: true)
             } else if requestHead.headers.first(name: "expect")?.lowercased() == "100-continue" {
                 // curl and others wait for this before sending a body.
                 context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .continue))), promise: nil)
@@ -63,7 +72,7 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
         case var .body(chunk):
             guard !rejected else { return }
             if body.readableBytes + chunk.readableBytes > limits.maxBodyBytes {
-                reject(context, APIError(.payloadTooLarge, "the body is over the limit of \(limits.maxBodyBytes) bytes"))
+                reject(context, APIError(.payloadTooLarge, "the body is over the limit of \(limits.maxBodyBytes) bytes"), linger: true)
                 return
             }
             body.writeBuffer(&chunk)
@@ -106,6 +115,7 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
     func handlerRemoved(context: ChannelHandlerContext) {
         removed = true
         stallTimer?.cancel()
+        lingerTimer?.cancel()
     }
 
     private func stall(_ context: ChannelHandlerContext, _ head: HTTPRequestHead) {
@@ -146,13 +156,40 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
             return
         }
         inputClosed = true
-        if !processing && !rejected { context.close(promise: nil) }
+        if (!processing && !rejected) || lingerTimer != nil { context.close(promise: nil) }
     }
 
-    /// Answers with an error before the request is complete, then closes: the rest is not read.
-    private func reject(_ context: ChannelHandlerContext, _ error: APIError) {
+    /// Answers with an error before the request is complete, then closes.
+    ///
+    /// A client refused for its size (413, 431) is most likely still sending the request. Closing
+    /// at once made its sends fail (EPIPE), and curl then gave up without reading the answer
+    /// (exit 55, "Failed sending data to the peer"). So, as nginx's lingering close: the answer is
+    /// written, the output side shut down (the client reads the answer, then end of file), and what
+    /// the client still sends is read and dropped, up to `lingerBytes` or `lingerTime`, whichever
+    /// comes first, or until its end of file; then the connection closes. The bound keeps a client
+    /// sending a gigabyte from holding the connection (and the loop) for long.
+    private func reject(_ context: ChannelHandlerContext, _ error: APIError, linger: Bool = false) {
         rejected = true
+        if linger { lingerBytesLeft = limits.lingerBytes }
         write(context, .error(error), keepAlive: false)
+    }
+
+    private func startLingering(_ context: ChannelHandlerContext) {
+        guard !removed, context.channel.isActive else { return }
+        guard !inputClosed else {
+            context.close(promise: nil)
+            return
+        }
+        context.close(mode: .output, promise: nil)
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        lingerTimer = context.eventLoop.scheduleTask(in: limits.lingerTime) { bound.value.close(promise: nil) }
+    }
+
+    /// Counts bytes read after a refusal; closes once the client has sent `lingerBytes` of them.
+    private func drop(_ context: ChannelHandlerContext, _ count: Int) {
+        guard let left = lingerBytesLeft else { return }
+        lingerBytesLeft = left - count
+        if left - count <= 0 { context.close(promise: nil) }
     }
 
     private func write(_ context: ChannelHandlerContext, _ response: AdminResponse, keepAlive: Bool) {
@@ -171,6 +208,12 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
         writingAnswer = false
         if keepAlive {
             context.triggerUserOutboundEvent(ConnectionDeadlineHandler.ResponseComplete(), promise: nil)
+        } else if lingerBytesLeft != nil {
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            done.whenComplete { _ in
+                let (handler, context) = bound.value
+                handler.startLingering(context)
+            }
         } else {
             done.whenComplete { [channel = context.channel] _ in channel.close(promise: nil) }
         }
@@ -178,13 +221,22 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
 
     /// Malformed HTTP gets the API's JSON error, then the connection closes.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if lingerBytesLeft != nil {
+            // After a 431 the decoder hands over what it no longer parses as errors.
+            if case let .dataReceivedInErrorState(_, data) = error as? ByteToMessageDecoderError {
+                drop(context, data.readableBytes)
+            } else {
+                context.close(promise: nil)
+            }
+            return
+        }
         logger.debug("Admin connection closed after an error: \(error)")
         guard let parserError = error as? HTTPParserError, !processing, !rejected else {
             context.close(promise: nil)
             return
         }
         if case .headerOverflow = parserError {
-            reject(context, APIError(.headersTooLarge, "the request line and headers are too large"))
+            reject(context, APIError(.headersTooLarge, "the request line and headers are too large"), linger: true)
         } else {
             reject(context, APIError(.badRequest, "the request is not valid HTTP/1.1 (\(parserError))"))
         }

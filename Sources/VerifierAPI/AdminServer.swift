@@ -16,13 +16,20 @@ public struct ServerLimits: Sendable {
     public var requestTimeout: TimeAmount
     /// A kept-alive connection with no request is closed after this long.
     public var idleTimeout: TimeAmount
+    /// After a 413 or 431, what the client still sends is read and dropped for at most this long
+    /// and this many bytes, so that it sees the answer (see `AdminHTTPHandler.reject`).
+    public var lingerTime: TimeAmount
+    public var lingerBytes: Int
 
     public init(maxConnections: Int = 256, maxBodyBytes: Int = 64 * 1024,
-                requestTimeout: TimeAmount = .seconds(10), idleTimeout: TimeAmount = .seconds(60)) {
+                requestTimeout: TimeAmount = .seconds(10), idleTimeout: TimeAmount = .seconds(60),
+                lingerTime: TimeAmount = .seconds(2), lingerBytes: Int = 4 * 1024 * 1024) {
         self.maxConnections = maxConnections
         self.maxBodyBytes = maxBodyBytes
         self.requestTimeout = requestTimeout
         self.idleTimeout = idleTimeout
+        self.lingerTime = lingerTime
+        self.lingerBytes = lingerBytes
     }
 }
 
