@@ -130,7 +130,7 @@ extension Store {
         }
         let records = !withRecords ? [] : try Row.fetchAll(
             db, sql: "SELECT \(RecordColumn.selection) FROM records WHERE domain_id = ?", arguments: [idText])
-            .compactMap { try record(from: $0) }
+            .compactMap { try record(from: $0, domainCheckedAt: state.lastCheckedAt) }
             .sorted { $0.spec.kind < $1.spec.kind }
         return Domain(
             id: id, name: column(.name), region: column(.region), customReturnPath: column(.customReturnPath),
@@ -141,8 +141,9 @@ extension Store {
             diagnostics: try StoreJSON.decode([Diagnostic].self, column(.diagnostics)))
     }
 
-    /// A row of `SELECT \(RecordColumn.selection) FROM records`.
-    static func record(from row: Row) throws -> DomainRecord? {
+    /// A row of `SELECT \(RecordColumn.selection) FROM records`. A record was last checked when its
+    /// domain was (the row's own time is when it last changed, see `insertCheck`).
+    static func record(from row: Row, domainCheckedAt: Date?) throws -> DomainRecord? {
         func column<Value: DatabaseValueConvertible>(_ column: RecordColumn) -> Value { row[column.rawValue] }
         guard let kind = RecordKind(rawValue: column(.kind)) else { return nil }
         let spec = RecordSpec(kind: kind, name: column(.name), fqdn: column(.fqdn), value: column(.value),
@@ -152,7 +153,8 @@ extension Store {
             lastOutcome: (row[RecordColumn.lastOutcome.rawValue] as String?).flatMap(Outcome.init(rawValue:)),
             observed: try StoreJSON.decode([String].self, column(.observed)),
             detail: row[RecordColumn.detail.rawValue],
-            lastCheckedAt: (row[RecordColumn.lastCheckedAt.rawValue] as Int64?).map(Date.init(millis:)))
+            lastCheckedAt: (row[RecordColumn.lastOutcome.rawValue] as String?) == nil ? nil
+                : domainCheckedAt ?? (row[RecordColumn.lastCheckedAt.rawValue] as Int64?).map(Date.init(millis:)))
     }
 
     static func transition(from row: Row) throws -> TransitionEntry {

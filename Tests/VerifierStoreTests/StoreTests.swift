@@ -273,6 +273,41 @@ import VerifierCore
         #expect(try !fixture.store.applyUpdate(domainID: UUID(), update: StateUpdate(state: state, transition: nil, nextCheck: nil, at: match)))
     }
 
+    /// A recheck that sees every record as before writes the check and the domain's state only; the
+    /// records still read as checked then, and a record that changes is written.
+    @Test func recheckSeeingTheRecordsAsBefore_writesNoRecordRow_yetTheyReadAsJustChecked() throws {
+        let fixture = try StoreFixture()
+        let id = try fixture.addDomain("example.com").id
+        func rowTimes() throws -> [String: Date?] {
+            try fixture.store.read("test") { db in
+                Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT kind, last_checked_at FROM records").map {
+                    ($0["kind"] as String, ($0["last_checked_at"] as Int64?).map(Date.init(millis:)))
+                })
+            }
+        }
+        try fixture.store.step(id, .verifyRequested, at: t0)
+        #expect(try fixture.store.domain(id: id)?.records.allSatisfy { $0.lastCheckedAt == nil && $0.lastOutcome == nil } == true)
+        let first = t0 + 60
+        try fixture.store.step(id, .checkCompleted(check(at: first, .match).summary), at: first, check: check(at: first, .match))
+        #expect(try rowTimes().values.allSatisfy { $0 == first })
+
+        let second = t0 + 120
+        try fixture.store.step(id, .checkCompleted(check(at: second, .match).summary), at: second, check: check(at: second, .match))
+        #expect(try rowTimes().values.allSatisfy { $0 == first }, "an unchanged record was written")
+        try fixture.reopen()
+        let domain = try #require(try fixture.store.domain(id: id))
+        #expect(domain.records.count == 4 && domain.records.allSatisfy { $0.lastCheckedAt == second && $0.lastOutcome == .match })
+
+        let third = t0 + 180
+        try fixture.store.step(id, .checkCompleted(check(at: third, .noRecord).summary), at: third, check: check(at: third, .noRecord))
+        let times = try rowTimes()
+        #expect(times["dmarc"] == first, "DMARC matched as before: \(times)")
+        #expect(times.filter { $0.key != "dmarc" }.values.allSatisfy { $0 == third }, "the records that changed: \(times)")
+        let after = try #require(try fixture.store.domain(id: id))
+        #expect(after.records.allSatisfy { $0.lastCheckedAt == third })
+        #expect(after.records.filter { $0.spec.kind != .dmarc }.allSatisfy { $0.lastOutcome == .noRecord && $0.detail == "detail" })
+    }
+
     @Test func history_isNewestFirst_andPagesWithoutGapsOrRepeats() throws {
         let fixture = try StoreFixture()
         let id = try fixture.addDomain("example.com").id
