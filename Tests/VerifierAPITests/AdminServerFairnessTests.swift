@@ -70,8 +70,8 @@ struct AdminServerFairnessTests {
         let during = answered.withLockedValue { $0 }
         print("fairness: a fresh connection beside \(clients) pipelining clients: slowest of 20 answered in \(String(format: "%.3f", slowest)) s (median \(String(format: "%.3f", latencies.sorted()[10])) s); \(during) pipelined answers meanwhile")
         #expect(failures.withLockedValue { $0 }.isEmpty)
-        // One tick holds one request per connection: a few milliseconds. Without the wait for the
-        // tick's end: 2 to 5 s on this machine.
-        #expect(slowest < 0.5, "a fresh connection waited \(String(format: "%.2f", slowest)) s")
+        // One tick holds one request per connection: 50–150 ms here, beside the other suites.
+        // Without the wait for the tick's end: a median of 7 s, and the slowest not answered in 30 s.
+        #expect(slowest < 1, "a fresh connection waited \(String(format: "%.2f", slowest)) s")
     }
 }
