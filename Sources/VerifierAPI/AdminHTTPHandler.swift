@@ -149,7 +149,8 @@ final class AdminHTTPHandler: ChannelInboundHandler, @unchecked Sendable {
 
     /// A client may half-close once its request is sent (`shutdown(SHUT_WR)`, `nc -N`): it still
     /// gets its answer. Before a whole request it gets nothing more to wait for, so it is closed (a
-    /// partial request was already answered 400 by the decoder's error, and closes after it).
+    /// partial request was already answered 400 by the decoder's error, and closes after it). A
+    /// connection lingering after a 413 or 431 closes at its client's end of file.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         guard case .some(.inputClosed) = event as? ChannelEvent else {
             context.fireUserInboundEventTriggered(event)
