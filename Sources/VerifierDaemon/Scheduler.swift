@@ -437,11 +437,13 @@ public final class Scheduler: @unchecked Sendable {
         for item in batch { writing.insert(item.domain.id) }
         batchesWriting += 1
         storeWriter.async { [self] in
+            let began = DispatchTime.now()
             let outcome = Result { () throws(StoreError) -> [Int64?] in
                 try store.recordChecks(batch.map { item in
                     (item.domain.id, item.result, StateUpdate(state: item.step.state, transition: item.step.transition, nextCheck: item.next, at: item.at))
                 })
             }
+            metrics.storeCommitted(seconds: Double(DispatchTime.now().uptimeNanoseconds - began.uptimeNanoseconds) / 1e9)
             committed.withLock { committedBatches.append((batch, outcome)) }
             queue.async { [self] in
                 applyCommitted()

@@ -25,4 +25,19 @@ import Testing
         #expect(rendered.contains("domain_verifier_check_start_delay_seconds_sum 90.2005"))
         #expect(lines(metrics, "domain_verifier_checks_started_total") == ["domain_verifier_checks_started_total 4"])
     }
+
+    @Test func storeCommitsAreTimedInTheirOwnHistogram() {
+        let metrics = Metrics()
+        metrics.storeCommitted(seconds: 0.004)
+        metrics.storeCommitted(seconds: 0.3)
+        metrics.storeCommitted(seconds: 12)
+        let rendered = lines(metrics, "domain_verifier_store_commit_seconds")
+        #expect(rendered.contains("domain_verifier_store_commit_seconds_bucket{le=\"0.005\"} 1"))
+        #expect(rendered.contains("domain_verifier_store_commit_seconds_bucket{le=\"0.5\"} 2"))
+        #expect(rendered.contains("domain_verifier_store_commit_seconds_bucket{le=\"10.0\"} 2"))
+        #expect(rendered.contains("domain_verifier_store_commit_seconds_bucket{le=\"+Inf\"} 3"))
+        #expect(rendered.contains("domain_verifier_store_commit_seconds_count 3"))
+        #expect(metrics.render(domains: [:], inFlight: 0, scheduled: 0, uptime: 1)
+            .contains("# TYPE domain_verifier_store_commit_seconds histogram"))
+    }
 }

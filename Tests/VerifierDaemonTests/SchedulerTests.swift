@@ -46,8 +46,9 @@ import VerifierStore
                                                                                 cacheMaxTTL: 0, cacheMaxNegativeTTL: 0))
         let settings = SchedulerSettings(verification: VerificationPolicy(), poll: PollPolicy(recheckInterval: 3600, startupSpread: 0),
                                          maxInflightChecks: 8, verifyMinInterval: 0, lookAhead: 1)
+        let metrics = Metrics()
         let scheduler = Scheduler(store: store, checker: DomainChecker(resolver: resolver), settings: settings,
-                                  logger: Logger(label: "test"), metrics: Metrics())
+                                  logger: Logger(label: "test"), metrics: metrics)
         // Only the domain due now is within the first horizon of 1 s.
         #expect(try scheduler.start() == 1)
         let deadline = Date().addingTimeInterval(15)
@@ -63,6 +64,8 @@ import VerifierStore
         #expect(try lastChecked(store, ids[0]).map { $0 > before } == true, "the domain due at once was checked")
         #expect(scheduler.snapshot().scheduled <= 1, "checks due in an hour are not held in memory")
         await withCheckedContinuation { continuation in scheduler.stop(timeout: 5) { _ in continuation.resume() } }
+        // Both checks were committed, in one batch or two, and each commit was timed.
+        #expect((1...2).contains(counter(metrics, "domain_verifier_store_commit_seconds_count")))
         resolver.close()
         try store.close()
     }
