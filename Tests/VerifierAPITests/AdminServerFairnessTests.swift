@@ -8,10 +8,10 @@ import TestSupport
 @testable import VerifierAPI
 
 struct AdminServerFairnessTests {
-    /// 100 clients each keep a read's worth of tiny requests (8 KiB, 455 of them) pipelined and
+    /// 50 clients each keep a read's worth of tiny requests (8 KiB, 455 of them) pipelined and
     /// read every answer. The answers come back to the event loop as tasks, and each one written
     /// hands the next pipelined request to the handler threads: the loop used to run such tasks
-    /// until every client's buffered requests were answered (45,500) before it polled its sockets
+    /// until every client's buffered requests were answered (22,750) before it polled its sockets
     /// again, so a new connection waited in the listen queue for seconds. Each pipelined request
     /// now waits for the end of the loop's tick, and the loop polls between ticks.
     @Test(.timeLimit(.minutes(2)))
@@ -26,7 +26,7 @@ struct AdminServerFairnessTests {
         try server.start(.path(socket, group: group))
         defer { server.stop() }
 
-        let clients = 100
+        let clients = 50
         let burst = Array(repeating: Array("GET / HTTP/1.1\r\n\r\n".utf8), count: 455).joined()
         let stopping = NIOLockedValueBox(false)
         let answered = NIOLockedValueBox(0)
@@ -70,8 +70,9 @@ struct AdminServerFairnessTests {
         let during = answered.withLockedValue { $0 }
         print("fairness: a fresh connection beside \(clients) pipelining clients: slowest of 20 answered in \(String(format: "%.3f", slowest)) s (median \(String(format: "%.3f", latencies.sorted()[10])) s); \(during) pipelined answers meanwhile")
         #expect(failures.withLockedValue { $0 }.isEmpty)
-        // One tick holds one request per connection: 50–150 ms here, beside the other suites.
-        // Without the wait for the tick's end: a median of 7 s, and the slowest not answered in 30 s.
+        // One tick holds one request per connection: 30–150 ms here, beside the other suites.
+        // Without the wait for the tick's end: a median of 5 s, the slowest 15 s. (50 clients, not
+        // more: this test's own threads take CPU from the suites running beside it.)
         #expect(slowest < 1, "a fresh connection waited \(String(format: "%.2f", slowest)) s")
     }
 }
