@@ -20,7 +20,6 @@ import NIOPosix
 final class TickFairness: NIOEventLoopMetricsDelegate, @unchecked Sendable {
     /// Touched on the event loop's thread only (`afterThisTick` and `processedTick`).
     private var waiting: [() -> Void] = []
-    private var running = false
 
     /// Runs `work` at the end of the current tick; called on the loop's thread.
     func afterThisTick(_ work: @escaping () -> Void) {
@@ -28,9 +27,7 @@ final class TickFairness: NIOEventLoopMetricsDelegate, @unchecked Sendable {
     }
 
     func processedTick(info: NIOEventLoopTickInfo) {
-        guard !waiting.isEmpty, !running else { return }
-        running = true
-        defer { running = false }
+        guard !waiting.isEmpty else { return }
         // What these start only reaches the loop again as new tasks: the next tick's.
         let batch = waiting
         waiting.removeAll(keepingCapacity: true)

@@ -1,7 +1,6 @@
 // The server on a real Unix socket: clients pipelining as fast as they can never keep a new
 // connection from being accepted and answered.
 import Foundation
-import Logging
 import NIOConcurrencyHelpers
 import Testing
 import TestSupport
@@ -16,15 +15,9 @@ struct AdminServerFairnessTests {
     /// now waits for the end of the loop's tick, and the loop polls between ticks.
     @Test(.timeLimit(.minutes(2)))
     func aNewConnectionIsAnswered_whileClientsPipelineWithoutPause() throws {
-        let directory = try TemporaryDirectory()
-        let socket = directory.path + "/admin.sock"
-        let router = Router(routes: [
-            Route("GET", "/", .read, action: "root") { _ in .text(200, "ok") },
-        ]) { _, _ in }
-        let group = String(cString: getgrgid(getgid()).pointee.gr_name)
-        let server = AdminServer(router: { router }, access: { _ in true }, logger: Logger(label: "test"))
-        try server.start(.path(socket, group: group))
+        let server = try RunningServer([Route("GET", "/", .read, action: "root") { _ in .text(200, "ok") }])
         defer { server.stop() }
+        let socket = server.socket
 
         let clients = 50
         let burst = Array(repeating: Array("GET / HTTP/1.1\r\n\r\n".utf8), count: 455).joined()

@@ -1,7 +1,6 @@
 // The server on a real Unix socket: slow changes (a key being generated) never hold up reads, and
 // the API answers even when the process's Dispatch pool is held by blocked work.
 import Foundation
-import Logging
 import Testing
 import TestSupport
 @testable import VerifierAPI
@@ -17,21 +16,17 @@ struct AdminServerQueueTests {
     }
 
     @Test func readsAreAnswered_whileMoreChangesThanCoresAreBlocked_andDispatchsPoolIsHeld() throws {
-        let directory = try TemporaryDirectory()
-        let socket = directory.path + "/admin.sock"
         let gate = Gate()
-        let router = Router(routes: [
+        let server = try RunningServer([
             Route("POST", "/slow", .write, action: "slow") { _ in
                 gate.entered.signal()
                 gate.release.wait()
                 return .text(200, "slow done")
             },
             Route("GET", "/fast", .read, action: "fast") { _ in .text(200, "fast") },
-        ]) { _, _ in }
-        let group = String(cString: getgrgid(getgid()).pointee.gr_name)
-        let server = AdminServer(router: { router }, access: { _ in true }, logger: Logger(label: "test"))
-        try server.start(.path(socket, group: group))
+        ])
         defer { server.stop() }
+        let socket = server.socket
 
         // Every thread libdispatch may start (255 on Linux) blocked until the end of the test, as
         // other work in the daemon could hold them: the server must not need one. Released first
